@@ -1,0 +1,72 @@
+"""SQLModel tables. Changes here need an Alembic migration in storage/migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CommitteeRow(SQLModel, table=True):
+    __tablename__ = "committee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    abbreviation: str = Field(max_length=16, unique=True, index=True)
+    name: str = Field(max_length=200)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Assignment(SQLModel, table=True):
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("year", "title", name="uq_assignment_year_title"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    year: int = Field(index=True)
+    source: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class AssignmentCommittee(SQLModel, table=True):
+    __tablename__ = "assignment_committee"
+
+    assignment_id: int = Field(foreign_key="assignment.id", primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", primary_key=True, index=True)
+    is_lead: bool = Field(default=False)
+    position: int = Field(default=0)
+
+
+class ReportingPeriod(SQLModel, table=True):
+    __tablename__ = "reporting_period"
+    __table_args__ = (UniqueConstraint("year", "term", name="uq_period_year_term"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    term: int
+    starts_on: date
+    ends_on: date
+    opens_on: date
+    deadline: date
+
+
+class StatusReport(SQLModel, table=True):
+    """Append-only: the newest row per (assignment, period) is the current status."""
+
+    __tablename__ = "status_report"
+    __table_args__ = (Index("ix_status_report_current", "assignment_id", "period_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id")
+    period_id: int = Field(foreign_key="reporting_period.id", index=True)
+    category: str = Field(max_length=40)
+    sentence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    author_id: str | None = Field(default=None, max_length=200)
+    author_name: str | None = Field(default=None, max_length=200)
+    source: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

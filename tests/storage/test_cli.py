@@ -1,0 +1,41 @@
+"""The ``uppdragsbot import`` command."""
+
+from __future__ import annotations
+
+from bot.cli import main
+from storage.db import make_engine, session_scope
+from storage import queries
+from storage.periods import Period
+
+
+def run(monkeypatch, database_url, *args) -> int:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return main(["--env-file", "", *args])
+
+
+def test_import_command_imports_and_reports(monkeypatch, database_url, capsys, tmp_path, seed_text):
+    path = tmp_path / "t1.txt"
+    path.write_text(seed_text, encoding="utf-8")
+    assert run(monkeypatch, database_url, "import", str(path)) == 0
+    assert "8 new assignments" in capsys.readouterr().out
+    assert run(monkeypatch, database_url, "import", str(path)) == 0
+    assert "0 new status reports, 8 unchanged" in capsys.readouterr().out
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        assert len(queries.find_statuses(session=session, period=Period(2022, 1))) == 8
+    engine.dispose()
+
+
+def test_heading_without_period_needs_the_option(monkeypatch, database_url, capsys, tmp_path, seed_text):
+    path = tmp_path / "utan-period.txt"
+    path.write_text(seed_text.replace("T1 2022 Uppdrag. Kommentar T1 2022", "Uppdrag. Kommentar"), "utf-8")
+    assert run(monkeypatch, database_url, "import", str(path)) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:1:" in err and "--period" in err
+    assert run(monkeypatch, database_url, "import", str(path), "--period", "T2 2023") == 0
+    assert "T2 2023" in capsys.readouterr().out
+
+
+def test_missing_file_is_a_clear_error(monkeypatch, database_url, capsys, tmp_path):
+    assert run(monkeypatch, database_url, "import", str(tmp_path / "saknas.txt")) == 1
+    assert "cannot read" in capsys.readouterr().err
