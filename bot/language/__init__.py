@@ -1,0 +1,1 @@
+"""Pure language understanding and search: no Bot Framework, no database."""

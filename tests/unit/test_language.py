@@ -1,0 +1,229 @@
+"""understand(): real Swedish messages and the intents they should give."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.language.understand import Greeting, Help, StatusQuery, Unknown, understand
+from storage.committees import Committee, load_committees
+from storage.periods import Period
+from storage.statuses import StatusCategory
+
+TODAY = date(2026, 11, 27)  # in T3 2026; the previous period is T2 2026
+COMMITTEES = load_committees()
+
+DONE = frozenset({StatusCategory.DONE})
+ON_TRACK = frozenset({StatusCategory.ON_TRACK})
+AT_RISK = frozenset({StatusCategory.AT_RISK, StatusCategory.NOT_DONE})
+NOT_REPORTED = frozenset({StatusCategory.NOT_REPORTED})
+NOT_DONE = frozenset(StatusCategory) - DONE
+
+
+def Q(
+    *committees: str, categories=frozenset(), period: str | None = None, text: str | None = None
+) -> StatusQuery:
+    return StatusQuery(
+        committees=committees,
+        categories=categories,
+        period=Period.parse(period) if period else None,
+        text=text,
+    )
+
+
+CASES = [
+    # Status for committees: abbreviations, names, aliases, genitive, hyphen, case.
+    ("status för TN-uppdrag", Q("TN")),
+    ("vilka uppdrag har KS?", Q("KS")),
+    ("visa SAN:s uppdrag", Q("SAN")),
+    ("tn uppdrag", Q("TN")),
+    ("KS uppdrag", Q("KS")),
+    ("Visa MSN", Q("MSN")),
+    ("TNs uppdrag", Q("TN")),
+    ("**TN** uppdrag", Q("TN")),
+    ("tekniska nämnden", Q("TN")),
+    ("Tekniska Nämndens uppdrag", Q("TN")),
+    ("social och arbetsmarknadsnämnden", Q("SAN")),
+    ("Social- och arbetsmarknadsnämnden", Q("SAN")),
+    ("kommunstyrelsens uppdrag", Q("KS")),
+    ("vad har valnämnden för uppdrag?", Q("VN")),
+    ("KS och TN", Q("KS", "TN")),
+    ("uppdrag för tekniska nämnden och socialnämnden", Q("TN", "SAN")),
+    ("miljö- och samhällsnämndens ej rapporterade uppdrag förra tertialen",
+     Q("MSN", categories=NOT_REPORTED, period="T2 2026")),
+    # Typos in committee names and in filler words.
+    ("tekniska nämden", Q("TN")),
+    ("socialnämden", Q("SAN")),
+    ("barn och utbildningsnämden", Q("BUN")),
+    ("uppdarg för TN", Q("TN")),
+    ("visa uppdrgen", Q()),
+    ("statsu", Q()),
+    # Ordinary words are not committees.
+    ("samhället", Q(text="samhället")),
+    ("teknik", Q(text="teknik")),
+    ("utbildning i skolan", Q(text="utbildning skolan")),
+    # All assignments.
+    ("lista alla uppdrag", Q()),
+    ("uppdrag", Q()),
+    ("UPPDRAG!", Q()),
+    ("hur går det?", Q()),
+    # Status filters.
+    ("visa ej genomförda uppdrag", Q(categories=NOT_DONE)),
+    ("inte genomförda", Q(categories=NOT_DONE)),
+    ("ogenomförda uppdrag", Q(categories=NOT_DONE)),
+    ("uppdrag som inte är genomförda", Q(categories=NOT_DONE)),
+    ("genomförda uppdrag", Q(categories=DONE)),
+    ("vilka är klara?", Q(categories=DONE)),
+    ("färdiga uppdrag för KS", Q("KS", categories=DONE)),
+    ("uppdrag som bedöms bli genomförda", Q(categories=ON_TRACK)),
+    ("vilka är på väg", Q(categories=ON_TRACK)),
+    ("TN-uppdrag enligt plan", Q("TN", categories=ON_TRACK)),
+    ("uppdrag som inte bedöms bli genomförda", Q(categories=AT_RISK)),
+    ("bedöms inte bli genomförda", Q(categories=AT_RISK)),
+    ("uppdrag i riskzonen", Q(categories=AT_RISK)),
+    ("försenade uppdrag", Q(categories=AT_RISK)),
+    ("ej rapporterade", Q(categories=NOT_REPORTED)),
+    ("inte rapporterade uppdrag", Q(categories=NOT_REPORTED)),
+    ("orapporterade", Q(categories=NOT_REPORTED)),
+    ("vilka saknar rapport?", Q(categories=NOT_REPORTED)),
+    ("genomförda och på väg", Q(categories=DONE | ON_TRACK)),
+    # Periods.
+    ("ks uppdrag t1 2022", Q("KS", period="T1 2022")),
+    ("T1 2022", Q(period="T1 2022")),
+    ("t1-2022", Q(period="T1 2022")),
+    ("uppdrag T1", Q(period="T1 2026")),
+    ("delår 2022", Q(period="T2 2022")),
+    ("delårsrapporten 2022", Q(period="T2 2022")),
+    ("TN i delåret", Q("TN", period="T2 2026")),
+    ("bokslut 2022", Q(period="T3 2022")),
+    ("bokslutet", Q(period="T3 2026")),
+    ("helår", Q(period="T3 2026")),
+    ("årsredovisningen 2022", Q(period="T3 2022")),
+    ("tertial 1 2022", Q(period="T1 2022")),
+    ("förra tertialen", Q(period="T2 2026")),
+    ("status föregående period", Q(period="T2 2026")),
+    ("denna tertial", Q(period="T3 2026")),
+    ("nuvarande period", Q(period="T3 2026")),
+    # Free-text questions keep the user's words, casing and order.
+    ("hur går det med stadsrumsanalysen i Torvalla-Odensala?", Q(text="stadsrumsanalysen Torvalla-Odensala")),
+    ("hur går det med linjenätet?", Q(text="linjenätet")),
+    ("något om purple flag?", Q(text="purple flag")),
+    ("vad händer med trygghetsvandringen", Q(text="trygghetsvandringen")),
+    ("HUR GÅR DET MED DAGVATTNET", Q(text="DAGVATTNET")),
+    ("KS uppdrag om trygghet", Q("KS", text="trygghet")),
+    ("asdf qwerty", Q(text="asdf qwerty")),
+    # Everything at once, with a Teams mention.
+    (
+        "<at>Uppdragsboten</at> Hej! Kan du visa KS:s och TN:s uppdrag som inte är genomförda "
+        "för delåret 2022?",
+        Q("KS", "TN", categories=NOT_DONE, period="T2 2022"),
+    ),
+    ("<at>Uppdragsboten</at> status för TN", Q("TN")),
+    ("hej, status för TN", Q("TN")),
+    # Help and greetings.
+    ("hjälp", Help()),
+    ("Help", Help()),
+    ("vad kan du?", Help()),
+    ("?", Help()),
+    ("hur funkar det", Help()),
+    ("<at>Uppdragsboten</at>&nbsp;hjälp", Help()),
+    ("hej", Greeting()),
+    ("Hallå!", Greeting()),
+    ("god morgon", Greeting()),
+    ("tjena 👋", Greeting()),
+    # Nothing to go on.
+    ("", Unknown("")),
+    ("   \n\t ", Unknown("")),
+    ("👍", Unknown("👍")),
+    ("...!!!", Unknown("...!!!")),
+    ("12345", Unknown("12345")),
+    ("tack", Unknown("tack")),
+    ("<at>Uppdragsboten</at>", Unknown("")),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), CASES, ids=[message for message, _ in CASES])
+def test_understand(message: str, expected: object) -> None:
+    assert understand(message, COMMITTEES, today=TODAY) == expected
+
+
+ANOTHER_TODAY = date(2027, 2, 10)  # in T1 2027; the previous period is T3 2026
+
+
+@pytest.mark.parametrize(
+    ("message", "period"),
+    [
+        ("T1", "T1 2027"),
+        ("delåret", "T2 2027"),
+        ("förra tertialen", "T3 2026"),
+        ("denna tertial", "T1 2027"),
+        ("bokslut 2025", "T3 2025"),
+    ],
+)
+def test_relative_periods_follow_today(message: str, period: str) -> None:
+    assert understand(message, COMMITTEES, today=ANOTHER_TODAY) == Q(period=period)
+
+
+def test_committees_are_data_not_code() -> None:
+    other = [Committee("BN", "Byggnadsnämnden", ("bygglovsnämnden",))]
+    assert understand("byggnadsnämndens uppdrag", other, today=TODAY) == Q("BN")
+    assert understand("bn uppdrag", other, today=TODAY) == Q("BN")
+    assert understand("TN uppdrag", other, today=TODAY) == Q(text="TN")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "\x00\x07\x1b status\ud800 för TN \u200b",
+        "<script>alert('x')</script> <b>TN</b>",
+        "[länk](https://example.com/a?b=c) `code` > citat",
+        "🙂" * 1000,
+        "a-b-c-d:e'f " * 200,
+        "t t t 1 1 2022 2022 delår bokslut förra tertialen",
+        "\u00a0\u00a0KS\u00a0uppdrag\u00a0",
+    ],
+)
+def test_odd_input_never_raises(message: str) -> None:
+    assert isinstance(understand(message, COMMITTEES, today=TODAY), (StatusQuery, Help, Greeting, Unknown))
+
+
+def test_long_input_is_truncated() -> None:
+    result = understand("status för TN " + "linjenätet dagvatten " * 5000, COMMITTEES, today=TODAY)
+    assert isinstance(result, StatusQuery)
+    assert result.committees == ("TN",)
+    assert result.text == "linjenätet dagvatten"
+
+
+def test_status_query_round_trips_through_data() -> None:
+    query = Q("KS", "TN", categories=AT_RISK, period="T2 2022", text="purple flag")
+    data = query.to_data()
+    assert data == {
+        "committees": ["KS", "TN"],
+        "categories": ["bedöms inte bli genomfört", "ej genomfört"],
+        "period": "T2 2022",
+        "text": "purple flag",
+    }
+    assert StatusQuery.from_data(data) == query
+    assert StatusQuery.from_data(StatusQuery().to_data()) == StatusQuery()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, [], "TN", 42, {}, {"committees": None, "categories": "DONE", "period": 2022, "text": 7}],
+)
+def test_from_data_with_garbage_gives_all_assignments(data: object) -> None:
+    assert StatusQuery.from_data(data) == StatusQuery()
+
+
+def test_from_data_keeps_good_values_and_drops_bad_ones() -> None:
+    data = {
+        "committees": ["tn", "", 3, None, "KS", "TN"],
+        "categories": ["genomfört", "nonsense", None, "ej rapporterat"],
+        "period": "T9 2022",
+        "text": "  linjenätet  ",
+        "extra": "ignored",
+    }
+    assert StatusQuery.from_data(data) == Q(
+        "TN", "KS", categories=DONE | NOT_REPORTED, text="linjenätet"
+    )
