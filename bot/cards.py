@@ -1,0 +1,439 @@
+"""The Adaptive Cards the bot sends: the one place card JSON is built (pure).
+
+Every function returns a plain dict (Adaptive Card 1.5 JSON); the bot wraps it in an
+attachment with contentType ``application/vnd.microsoft.card.adaptive``.
+
+Injection safety: a TextBlock renders a markdown subset, a RichTextBlock TextRun renders
+its text as is. So every piece of text from the database or from users (titles, comments,
+status sentences, author names, committee names, search text) goes through ``run()`` /
+``plain()`` into a TextRun, with control and bidi-override characters removed;
+``text_block()`` is only for our own fixed strings.
+
+Size: Teams rejects messages over about 100 KB. Every piece of outside text is capped
+(list card: about 300 characters per field; detail card: 10,000 characters of comment),
+so even text made only of 4-byte characters keeps a card under ``MAX_CARD_BYTES``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from storage.committees import Committee
+from storage.periods import Period
+from storage.records import AssignmentStatus
+from storage.statuses import ORDER, StatusCategory
+from storage.text import clean, fold
+
+SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+PAGE_SIZE = 10
+MAX_CARD_BYTES = 80_000  # Teams rejects bot messages over ~100 KB; stay under 80 KB
+MAX_EXAMPLES = 6  # Teams shows at most six actions in a set
+
+PREVIEW_CHARS = 300  # list card: comment, title and sentence previews
+HEADING_CHARS = 200  # list card: title and filter text
+COMMENT_MAX_CHARS = 10_000  # detail card: longer comments are cut, with a note
+COMMENT_MAX_PARAGRAPHS = 50
+COMMENT_RUN_CHARS = 1_000  # detail card: a long paragraph is split into TextRuns this long
+DETAIL_TITLE_CHARS = 1_000
+AUTHOR_CHARS = 100
+SENTENCE_CHARS = 300
+HISTORY_MAX = 12
+
+Color = Literal["default", "dark", "light", "accent", "good", "warning", "attention"]
+Size = Literal["default", "small", "medium", "large", "extraLarge"]
+Weight = Literal["default", "lighter", "bolder"]
+Spacing = Literal["default", "none", "small", "medium", "large", "extraLarge", "padding"]
+
+Card = dict[str, Any]
+Element = dict[str, Any]
+
+# Control characters (except white space, which clean() collapses) and the bidi
+# embedding/override/isolate marks that can make text read differently than it is.
+_INVISIBLE = {
+    code: None
+    for code in (*range(0x00, 0x20), *range(0x7F, 0xA0), 0x200E, 0x200F,
+                 *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    if not chr(code).isspace()
+}
+
+
+# ------------------------------------------------------------------------ safe text
+
+
+def _visible(text: str | None) -> str:
+    return (text or "").translate(_INVISIBLE)
+
+
+def safe_line(text: str | None) -> str:
+    """Outside text as one line: control characters removed, white space collapsed."""
+    return clean(_visible(text))
+
+
+def safe_paragraphs(text: str | None) -> list[str]:
+    """Outside text as non-empty paragraphs (one per line), each a ``safe_line``."""
+    return [p for p in (clean(line) for line in _visible(text).splitlines()) if p]
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters at a word boundary, ending with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space >= limit * 2 // 3:  # a word boundary not too far back
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
+def _split_runs(text: str, size: int) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters, split after a space where possible."""
+    pieces = []
+    while len(text) > size:
+        space = text.rfind(" ", size // 2, size)
+        end = space + 1 if space > 0 else size
+        pieces.append(text[:end])
+        text = text[end:]
+    return [*pieces, text] if text else pieces
+
+
+def _number(n: int) -> str:
+    """10000 -> "10 000" (with a no-break space), as Swedish writes numbers."""
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+# ------------------------------------------------------------------------- elements
+
+
+def _style(**style: Any) -> dict[str, Any]:
+    return {key: value for key, value in style.items() if value not in (None, False)}
+
+
+def text_block(
+    text: str,
+    *,
+    size: Size | None = None,
+    weight: Weight | None = None,
+    color: Color | str | None = None,
+    subtle: bool = False,
+    spacing: Spacing | None = None,
+    separator: bool = False,
+) -> Element:
+    """A TextBlock for OUR OWN fixed strings only (it renders markdown)."""
+    return {
+        "type": "TextBlock",
+        "text": text,
+        "wrap": True,
+        **_style(size=size, weight=weight, color=color, isSubtle=subtle, spacing=spacing,
+                 separator=separator),
+    }
+
+
+def run(
+    text: str,
+    *,
+    size: Size | None = None,
+    weight: Weight | None = None,
+    color: Color | str | None = None,
+    subtle: bool = False,
+    italic: bool = False,
+) -> Element:
+    """A TextRun: any text, shown as is (no markdown), control characters removed."""
+    return {
+        "type": "TextRun",
+        "text": _visible(text),
+        **_style(size=size, weight=weight, color=color, isSubtle=subtle, italic=italic),
+    }
+
+
+def rich(*runs: Element, spacing: Spacing | None = None, separator: bool = False) -> Element:
+    """A RichTextBlock of TextRuns (it wraps)."""
+    return {"type": "RichTextBlock", "inlines": list(runs), **_style(spacing=spacing, separator=separator)}
+
+
+def plain(
+    text: str,
+    *,
+    size: Size | None = None,
+    weight: Weight | None = None,
+    color: Color | str | None = None,
+    subtle: bool = False,
+    italic: bool = False,
+    spacing: Spacing | None = None,
+) -> Element:
+    """Outside text as a block of its own: a RichTextBlock holding one TextRun."""
+    return rich(run(text, size=size, weight=weight, color=color, subtle=subtle, italic=italic),
+                spacing=spacing)
+
+
+def container(
+    items: Sequence[Element], *, separator: bool = False, spacing: Spacing | None = None
+) -> Element:
+    return {"type": "Container", "items": list(items), **_style(separator=separator, spacing=spacing)}
+
+
+def submit(title: str, data: dict[str, Any]) -> Element:
+    """An Action.Submit that sends ``data`` to the bot."""
+    return {"type": "Action.Submit", "title": title, "data": data}
+
+
+def action_set(actions: Sequence[Element], *, spacing: Spacing | None = None) -> Element:
+    return {"type": "ActionSet", "actions": list(actions), **_style(spacing=spacing)}
+
+
+def ask_action(text: str) -> Element:
+    """A button that behaves like the user typing ``text`` (Teams imBack)."""
+    text = safe_line(text)
+    return submit(text, {"action": "ask", "text": text, "msteams": {"type": "imBack", "value": text}})
+
+
+def show_assignment_data(item: AssignmentStatus) -> dict[str, Any]:
+    """The Action.Submit data that asks for ``assignment_card`` of ``item``."""
+    return {"action": "show_assignment", "assignment_id": item.assignment_id, "period": item.period.label}
+
+
+def adaptive_card(body: Sequence[Element], actions: Sequence[Element] = ()) -> Card:
+    card: Card = {"type": "AdaptiveCard", "$schema": SCHEMA_URL, "version": CARD_VERSION, "body": list(body)}
+    if actions:
+        card["actions"] = list(actions)
+    return card
+
+
+def card_size(card: Card) -> int:
+    """The size in bytes of the card as sent (UTF-8 JSON, non-ASCII unescaped)."""
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+
+
+# ---------------------------------------------------------------------- domain text
+
+
+def status_text(category: StatusCategory) -> str:
+    """"🟢 Bedöms bli genomfört"."""
+    return f"{category.icon} {category.label}"
+
+
+def period_text(period: Period) -> str:
+    """"T1 2022 (tertial 1 2022)"."""
+    return f"{period.label} ({period.name})"
+
+
+def counts_text(counts: Mapping[StatusCategory, int]) -> str:
+    """"✅ Genomfört 1 · 🟢 Bedöms bli genomfört 2": the non-zero categories in ORDER."""
+    return " · ".join(f"{status_text(c)} {counts[c]}" for c in ORDER if counts.get(c))
+
+
+def _ordered_committees(item: AssignmentStatus) -> list[Committee]:
+    lead = item.lead_committee
+    if lead is None:
+        return list(item.committees)
+    return [lead, *(c for c in item.committees if c != lead)]
+
+
+def committees_text(item: AssignmentStatus, *, full_names: bool = False) -> str:
+    """"KFN (ansvarig), KS, TN"; with ``full_names`` "Kultur- och fritidsnämnden (KFN, ansvarig), …"."""
+    parts = []
+    for committee in _ordered_committees(item):
+        is_lead = committee == item.lead_committee
+        if full_names:
+            marker = ", ansvarig" if is_lead else ""
+            parts.append(f"{committee.name} ({committee.abbreviation}{marker})")
+        else:
+            parts.append(f"{committee.abbreviation} (ansvarig)" if is_lead else committee.abbreviation)
+    return ", ".join(parts)
+
+
+def _sentence_adds(item: AssignmentStatus) -> str:
+    """The status sentence when it says more than the category label, else ""."""
+    sentence = safe_line(item.sentence)
+    return sentence if fold(sentence).rstrip(" .") not in ("", fold(item.category.label)) else ""
+
+
+def _status_line(item: AssignmentStatus, committees: str) -> Element:
+    runs = [run(committees, subtle=True), run(" · ")] if committees else []
+    return rich(*runs, run(status_text(item.category), weight="bolder", color=item.category.color))
+
+
+# --------------------------------------------------------------------------- cards
+
+
+def status_list_card(
+    items: Sequence[AssignmentStatus],
+    *,
+    title: str,
+    period: Period,
+    total: int,
+    counts: Mapping[StatusCategory, int],
+    page: int,
+    more_action_data: dict | None,
+    filter_text: str | None = None,
+) -> Card:
+    """One page (``items``, at most PAGE_SIZE) of a status list; ``total``/``counts`` cover all matches."""
+    if len(items) > PAGE_SIZE:
+        raise ValueError(f"status_list_card takes one page of at most {PAGE_SIZE} items, got {len(items)}")
+    if page < 1:
+        raise ValueError(f"page is 1-based, got {page}")
+    body: list[Element] = [
+        plain(shorten(safe_line(title), HEADING_CHARS), size="large", weight="bolder"),
+        text_block(f"Uppdrag {period_text(period)}", subtle=True, spacing="none"),
+    ]
+    if filter_line := shorten(safe_line(filter_text), HEADING_CHARS):
+        body.append(rich(run("Filter: ", weight="bolder"), run(filter_line), spacing="small"))
+    if counts_line := counts_text(counts):
+        body.append(text_block(counts_line, spacing="small"))
+    body += [_list_item(item) for item in items]
+
+    first = (page - 1) * PAGE_SIZE + 1
+    if not items:
+        body.append(text_block(
+            "Inga uppdrag matchar." if total == 0 else f"Inga fler uppdrag att visa ({total} totalt).",
+            separator=True,
+        ))
+    elif total > len(items):
+        shown = f"Visar {first}–{first + len(items) - 1} av {total}"
+        body.append(text_block(shown, subtle=True, separator=True))
+    actions = [submit("Visa fler", more_action_data)] if more_action_data is not None else []
+    return adaptive_card(body, actions)
+
+
+def _list_item(item: AssignmentStatus) -> Element:
+    comment = safe_line(item.comment)
+    preview = shorten(comment, PREVIEW_CHARS)
+    parts = [
+        plain(shorten(safe_line(item.title), PREVIEW_CHARS), weight="bolder"),
+        _status_line(item, committees_text(item)),
+    ]
+    if sentence := _sentence_adds(item):
+        parts.append(plain(shorten(sentence, PREVIEW_CHARS), italic=True, spacing="none"))
+    if preview:
+        parts.append(plain(preview, spacing="small"))
+    button = "Visa hela" if preview != comment else "Visa detaljer"
+    parts.append(action_set([submit(button, show_assignment_data(item))], spacing="small"))
+    return container(parts, separator=True, spacing="medium")
+
+
+def assignment_card(item: AssignmentStatus, *, history: Sequence[AssignmentStatus] = ()) -> Card:
+    """One assignment in full: committees, period, status, the whole comment, reporter, history."""
+    body: list[Element] = [
+        plain(shorten(safe_line(item.title), DETAIL_TITLE_CHARS), size="medium", weight="bolder"),
+        rich(run("Nämnder: ", weight="bolder"), run(committees_text(item, full_names=True) or "–"),
+             spacing="small"),
+        rich(run("Period: ", weight="bolder"), run(period_text(item.period)), spacing="none"),
+        rich(run("Status: ", weight="bolder"),
+             run(status_text(item.category), weight="bolder", color=item.category.color), spacing="none"),
+    ]
+    if sentence := safe_line(item.sentence):
+        body.append(plain(shorten(sentence, SENTENCE_CHARS), italic=True, spacing="none"))
+
+    body.append(text_block("Kommentar", weight="bolder", separator=True))
+    body += _comment_blocks(item.comment)
+
+    reported = _reported_text(item)
+    if reported:
+        body.append(rich(*reported, spacing="medium"))
+
+    older = sorted((h for h in history if h.period != item.period), key=lambda h: h.period, reverse=True)
+    if older:
+        body.append(text_block("Tidigare perioder", weight="bolder", separator=True))
+        body += [
+            text_block(f"{h.period.label}: {status_text(h.category)}", color=h.category.color, spacing="none")
+            for h in older[:HISTORY_MAX]
+        ]
+        if len(older) > HISTORY_MAX:
+            more = len(older) - HISTORY_MAX
+            body.append(text_block(f"… och {more} äldre perioder.", subtle=True, spacing="none"))
+    return adaptive_card(body)
+
+
+def _comment_blocks(comment: str | None) -> list[Element]:
+    """The whole comment: a RichTextBlock per paragraph, long paragraphs in several TextRuns.
+
+    Beyond COMMENT_MAX_CHARS the comment is cut (with "…" and a note) to keep the card small.
+    """
+    paragraphs = safe_paragraphs(comment)
+    if not paragraphs:
+        return [text_block("Ingen kommentar.", subtle=True)]
+    length = sum(map(len, paragraphs))
+    kept: list[str] = []
+    budget = COMMENT_MAX_CHARS
+    for paragraph in paragraphs:
+        if len(paragraph) > budget:
+            kept.append(shorten(paragraph, budget))
+            break
+        kept.append(paragraph)
+        budget -= len(paragraph)
+    if len(kept) > COMMENT_MAX_PARAGRAPHS:
+        last = COMMENT_MAX_PARAGRAPHS - 1
+        kept = [*kept[:last], " ".join(kept[last:])]
+    blocks = [rich(*(run(piece) for piece in _split_runs(p, COMMENT_RUN_CHARS))) for p in kept]
+    if length > COMMENT_MAX_CHARS:
+        blocks.append(text_block(
+            f"Kommentaren är för lång för att visas i sin helhet här ({_number(length)} tecken); "
+            f"de första {_number(COMMENT_MAX_CHARS)} visas.",
+            subtle=True,
+        ))
+    return blocks
+
+
+def _reported_text(item: AssignmentStatus) -> list[Element]:
+    """Runs for "Rapporterad av Anna Andersson 2022-05-12 14:02"; [] when neither is known."""
+    author = shorten(safe_line(item.author), AUTHOR_CHARS)
+    when = item.reported_at.strftime("%Y-%m-%d %H:%M") if item.reported_at else ""
+    if not author and not when:
+        return []
+    runs = [run("Rapporterad av " if author else "Rapporterad", subtle=True)]
+    if author:
+        runs.append(run(author, subtle=True))
+    if when:
+        runs.append(run(f" {when}", subtle=True))
+    return runs
+
+
+def _examples(examples: Sequence[str]) -> list[Element]:
+    """"Prova till exempel:" and a button per example (at most MAX_EXAMPLES)."""
+    actions = [ask_action(e) for e in examples if safe_line(e)][:MAX_EXAMPLES]
+    if not actions:
+        return []
+    return [text_block("Prova till exempel:", weight="bolder", spacing="medium"), action_set(actions)]
+
+
+def help_card(examples: Sequence[str]) -> Card:
+    """What the bot can do, with clickable examples."""
+    return adaptive_card([
+        text_block("Det här kan jag hjälpa till med", size="large", weight="bolder"),
+        text_block(
+            "Jag visar hur det går med kommunfullmäktiges uppdrag till nämnderna, "
+            "period för period (T1, delår och helår).",
+        ),
+        text_block(
+            "- **Status för en nämnds uppdrag**, till exempel ”status för TN-uppdrag” "
+            "eller ”visa SAN:s uppdrag”\n"
+            "- **Filtrera på status**, till exempel ”visa ej genomförda uppdrag”\n"
+            "- **Välja period**, till exempel ”ks uppdrag t1 2022”, ”delår 2022” eller ”bokslutet”\n"
+            "- **Söka efter ett uppdrag** med några ord ur titeln, till exempel "
+            "”hur går det med stadsrumsanalysen?”\n"
+            "- **Uppdatera status och kommentar** för ett uppdrag: skriv ”uppdatera uppdrag”",
+        ),
+        *_examples(examples),
+    ])
+
+
+def welcome_card(examples: Sequence[str]) -> Card:
+    """The greeting when the bot is installed."""
+    return adaptive_card([
+        text_block("Hej! Jag är Uppdragsboten", size="large", weight="bolder"),
+        text_block(
+            "Jag håller koll på hur det går med kommunfullmäktiges uppdrag till nämnderna. "
+            "Fråga mig om status för en nämnd, en period eller ett enskilt uppdrag. "
+            "Skriv ”hjälp” för att se allt jag kan.",
+        ),
+        *_examples(examples),
+    ])
+
+
+def suggestions_card(message: str, examples: Sequence[str]) -> Card:
+    """For "didn't understand" and "no results": ``message`` (may quote the user) and suggestions."""
+    return adaptive_card([plain(shorten(safe_line(message), PREVIEW_CHARS * 2)), *_examples(examples)])
