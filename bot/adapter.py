@@ -1,0 +1,76 @@
+"""The Bot Framework adapter: authentication, tenant filter and turn error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import Middleware, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ERROR_MESSAGE = (
+    "Något gick fel hos mig när jag skulle svara. Försök igen om en stund. "
+    "Om felet består, kontakta den som förvaltar Uppdragsboten."
+)
+
+
+def tenant_of(activity: Activity) -> str | None:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant")
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    conversation = activity.conversation
+    return getattr(conversation, "tenant_id", None) if conversation else None
+
+
+class TenantFilter(Middleware):
+    """Drops activities from tenants that are not allowed: no reply, nothing written.
+
+    The Bot Framework SDK authenticates the channel but does not check the tenant, so a
+    multi-tenant bot registration would otherwise serve any organisation.
+    """
+
+    def __init__(self, allowed: frozenset[str]):
+        self._allowed = allowed
+
+    async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable]) -> None:
+        if self._allowed:
+            tenant = tenant_of(context.activity)
+            if tenant not in self._allowed:
+                log.warning(
+                    "Ignoring %s activity from tenant %r (not in ALLOWED_TENANT_IDS)",
+                    context.activity.type,
+                    tenant,
+                )
+                return
+        await logic()
+
+
+def create_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
+    return ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
+
+
+def create_adapter(
+    settings: Settings, authentication: ConfigurationBotFrameworkAuthentication
+) -> CloudAdapter:
+    adapter = CloudAdapter(authentication)
+    adapter.use(TenantFilter(settings.allowed_tenant_ids))
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        log.exception("Unhandled error in turn %s", context.activity.id, exc_info=error)
+        if context.activity.type == ActivityTypes.message:
+            try:
+                await context.send_activity(ERROR_MESSAGE)
+            except Exception:  # noqa: BLE001 - the connector may be what failed
+                log.exception("Could not tell the user about the error")
+
+    adapter.on_turn_error = on_turn_error
+    return adapter

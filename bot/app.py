@@ -1,0 +1,109 @@
+"""The aiohttp application: ``POST /api/messages`` and ``GET /healthz``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from botbuilder.core.serializer_helper import serializer_helper
+from botbuilder.schema import Activity
+
+from bot.adapter import create_adapter, create_authentication
+from bot.handler import UppdragsBot
+from bot.routes import Answers
+from bot.services import Services, today_in_sweden
+from bot.settings import Settings
+from storage import db
+from storage.bootstrap import prepare_database
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICES = web.AppKey("services", Services)
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def messages(request: web.Request) -> web.Response:
+    """Receive an activity from the Bot Framework channel.
+
+    Client errors get 4xx answers (the stock CloudAdapter answers 500 to several of them).
+    """
+    if request.content_type != "application/json":
+        return _error(415, "Content-Type must be application/json")
+    body = await request.read()  # raises 413 beyond client_max_size
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _error(400, "the body is not valid JSON")
+    if not isinstance(payload, dict):
+        return _error(400, "the body must be a JSON object (an Activity)")
+    try:
+        activity = Activity().deserialize(payload)
+    except Exception:  # noqa: BLE001 - msrest raises a variety of errors for bad shapes
+        return _error(400, "the body is not a valid Activity")
+    if not activity.type:
+        return _error(400, "the Activity has no type")
+
+    services = request.app[SERVICES]
+    auth_header = request.headers.get("Authorization", "")
+    try:
+        auth_result = await services.authentication.authenticate_request(activity, auth_header)
+    except Exception as exc:  # noqa: BLE001 - every authentication failure is a 401
+        log.warning("Rejected request to /api/messages: %s: %s", type(exc).__name__, exc)
+        return _error(401, "unauthorized")
+
+    invoke_response = await services.adapter.process_activity(
+        auth_result, activity, services.bot.on_turn
+    )
+    if invoke_response:
+        return web.json_response(
+            data=serializer_helper(invoke_response.body), status=invoke_response.status
+        )
+    return web.Response(status=201)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    reachable = await asyncio.to_thread(db.ping, services.engine)
+    return web.json_response(
+        {"status": "ok" if reachable else "unavailable", "database": reachable},
+        status=200 if reachable else 503,
+    )
+
+
+async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = db.make_engine(settings.database_url)
+    await asyncio.to_thread(
+        prepare_database,
+        engine,
+        committees_file=settings.committees_file,
+        demo_data=settings.load_demo_data,
+    )
+    authentication = create_authentication(settings)
+    adapter = create_adapter(settings, authentication)
+    bot = UppdragsBot(Answers(engine, today=today_in_sweden))
+    app[SERVICES] = Services(engine=engine, authentication=authentication, adapter=adapter, bot=bot)
+    yield
+    engine.dispose()
+
+
+def create_app(settings: Settings) -> web.Application:
+    if settings.local_mode:
+        log.warning(
+            "LOCAL MODE: MicrosoftAppId is not set, so requests are NOT authenticated. "
+            "Listening on %s only. Set MicrosoftAppId/MicrosoftAppPassword before deploying.",
+            settings.bind_host,
+        )
+    app = web.Application(client_max_size=settings.max_request_bytes)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_services_ctx)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app

@@ -1,0 +1,199 @@
+"""What the bot answers: one function per kind of question, each with a bound ``reply``.
+
+The database work runs in a worker thread so that the event loop keeps serving turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from bot import cards
+from bot.language.search import Document, rank
+from bot.language.understand import StatusQuery
+from storage import queries
+from storage.committees import Committee
+from storage.db import session_scope
+from storage.periods import Period, PeriodError, period_containing
+from storage.records import AssignmentStatus
+from storage.statuses import StatusCategory
+
+Reply = Callable[[str | dict], Awaitable[None]]  # plain text, or an Adaptive Card (dict)
+
+EXAMPLES: tuple[str, ...] = (
+    "status för TN-uppdrag",
+    "visa ej genomförda uppdrag",
+    "KS uppdrag T1 2022",
+    "hur går det med linjenätet?",
+    "hjälp",
+)
+NOT_UNDERSTOOD = (
+    "Jag förstod inte riktigt. Jag kan visa status för nämndernas uppdrag – "
+    "prova något av förslagen nedan, eller skriv ”hjälp”."
+)
+GREETING = "Hej! Jag är Uppdragsboten. Fråga mig om status för nämndernas uppdrag."
+
+_NOT_DONE = frozenset(set(StatusCategory) - {StatusCategory.DONE})
+_FILTER_WORDS: dict[frozenset[StatusCategory], str] = {
+    frozenset({StatusCategory.DONE}): "genomförda",
+    _NOT_DONE: "ej genomförda",
+    frozenset({StatusCategory.ON_TRACK}): "som bedöms bli genomförda",
+    frozenset({StatusCategory.AT_RISK, StatusCategory.NOT_DONE}): "som inte bedöms bli genomförda",
+    frozenset({StatusCategory.AT_RISK}): "som inte bedöms bli genomförda",
+    frozenset({StatusCategory.NOT_DONE}): "som inte är genomförda",
+    frozenset({StatusCategory.NOT_REPORTED}): "som saknar rapport",
+}
+
+
+def describe_filter(categories: frozenset[StatusCategory]) -> str | None:
+    if not categories:
+        return None
+    known = _FILTER_WORDS.get(categories)
+    if known:
+        return known
+    return "med status " + " eller ".join(c.label.lower() for c in StatusCategory if c in categories)
+
+
+class Answers:
+    """The bot's answers to understood intents, independent of botbuilder."""
+
+    def __init__(self, engine: Engine, *, today: Callable[[], date]):
+        self._engine = engine
+        self._today = today
+
+    def today(self) -> date:
+        return self._today()
+
+    async def committees(self) -> list[Committee]:
+        return await asyncio.to_thread(self._committees)
+
+    def _committees(self) -> list[Committee]:
+        with session_scope(self._engine) as session:
+            return queries.list_committees(session=session)
+
+    async def help(self, reply: Reply) -> None:
+        await reply(cards.help_card(EXAMPLES))
+
+    async def welcome(self, reply: Reply) -> None:
+        await reply(cards.welcome_card(EXAMPLES))
+
+    async def greeting(self, reply: Reply) -> None:
+        await reply(cards.suggestions_card(GREETING, EXAMPLES))
+
+    async def not_understood(self, reply: Reply) -> None:
+        await reply(cards.suggestions_card(NOT_UNDERSTOOD, EXAMPLES))
+
+    async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> None:
+        await reply(await asyncio.to_thread(self._status, query, max(1, page)))
+
+    async def assignment(self, reply: Reply, assignment_id: int, period_label: str | None) -> None:
+        await reply(await asyncio.to_thread(self._assignment, assignment_id, period_label))
+
+    # --- the work, in a worker thread -----------------------------------------------------
+
+    def _status(self, query: StatusQuery, page: int) -> str | dict:
+        with session_scope(self._engine) as session:
+            committees = {c.abbreviation: c for c in queries.list_committees(session=session)}
+            reported = queries.reported_periods(session=session)
+            period = query.period or (reported[0] if reported else period_containing(self.today()))
+            statuses = queries.find_statuses(
+                session=session,
+                period=period,
+                committees=query.committees,
+                categories=query.categories,
+            )
+        if query.text:
+            statuses = _search(statuses, query.text)
+            if not statuses:
+                return cards.suggestions_card(
+                    f"Jag hittade inget uppdrag i {period.label} som handlar om ”{query.text}”. "
+                    "Prova med andra ord eller fråga efter en nämnd.",
+                    EXAMPLES,
+                )
+            if len(statuses) == 1:
+                return self._assignment_card(statuses[0])
+        if not statuses:
+            return _nothing_found(query, period, [committees[c] for c in query.committees if c in committees], reported)
+        return _list_card(query, period, statuses, committees, page)
+
+    def _assignment(self, assignment_id: int, period_label: str | None) -> str | dict:
+        try:
+            period = Period.parse(period_label) if period_label else None
+        except PeriodError:
+            period = None
+        with session_scope(self._engine) as session:
+            if period is None:
+                reported = queries.reported_periods(session=session)
+                period = reported[0] if reported else period_containing(self.today())
+            status = queries.get_status(session=session, assignment_id=assignment_id, period=period)
+        if status is None:
+            return "Jag hittar inte det uppdraget längre. Fråga gärna igen, till exempel ”status för KS-uppdrag”."
+        return self._assignment_card(status)
+
+    def _assignment_card(self, status: AssignmentStatus) -> dict:
+        with session_scope(self._engine) as session:
+            past = [
+                h
+                for h in queries.history(session=session, assignment_id=status.assignment_id)
+                if h.period != status.period
+            ]
+        return cards.assignment_card(status, history=past)
+
+
+def _search(statuses: Sequence[AssignmentStatus], text: str) -> list[AssignmentStatus]:
+    by_id = {s.assignment_id: s for s in statuses}
+    documents = [Document(s.assignment_id, s.title, s.comment or "") for s in statuses]
+    return [by_id[key] for key, _score in rank(text, documents)]
+
+
+def _heading(query: StatusQuery, committees: dict[str, Committee]) -> str:
+    chosen = [committees[c] for c in query.committees if c in committees]
+    if query.text:
+        return f"Sökresultat för ”{query.text}”"
+    if len(chosen) == 1:
+        return chosen[0].display
+    if chosen:
+        return " och ".join(c.display for c in chosen)
+    return "Alla nämnder"
+
+
+def _list_card(
+    query: StatusQuery,
+    period: Period,
+    statuses: list[AssignmentStatus],
+    committees: dict[str, Committee],
+    page: int,
+) -> dict:
+    pages = max(1, -(-len(statuses) // cards.PAGE_SIZE))
+    page = min(page, pages)
+    start = (page - 1) * cards.PAGE_SIZE
+    more = None
+    if page < pages:
+        fixed = StatusQuery(query.committees, query.categories, period, query.text)
+        more = {"action": "show_status", "query": fixed.to_data(), "page": page + 1}
+    return cards.status_list_card(
+        statuses[start : start + cards.PAGE_SIZE],
+        title=_heading(query, committees),
+        period=period,
+        total=len(statuses),
+        counts=Counter(s.category for s in statuses),
+        page=page,
+        more_action_data=more,
+        filter_text=describe_filter(query.categories),
+    )
+
+
+def _nothing_found(
+    query: StatusQuery, period: Period, chosen: list[Committee], reported: list[Period]
+) -> str:
+    who = " och ".join(c.display for c in chosen) if chosen else "Nämnderna"
+    what = describe_filter(query.categories)
+    sentence = f"{who} har inga uppdrag{' ' + what if what else ''} i {period.label}."
+    if reported and period not in reported:
+        others = ", ".join(p.label for p in reported[:6])
+        sentence += f" Det finns rapporterade uppdrag för {others}."
+    return sentence

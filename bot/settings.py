@@ -1,0 +1,115 @@
+"""Configuration from the environment and an optional ``.env`` file.
+
+Variables already set in the environment win over ``.env``. The Bot Framework names
+(MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId) are kept so
+that configuration from Azure Bot Service and the samples carries over unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from dotenv import dotenv_values
+
+from storage.db import DEFAULT_DATABASE_URL
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = ""
+    port: int = 3978
+    allowed_tenant_ids: frozenset[str] = field(default_factory=frozenset)
+    committees_file: str | None = None
+    load_demo_data: bool = True
+    max_request_bytes: int = 256 * 1024
+    # Where inbound tokens' signing keys are published. Only tests and sovereign clouds
+    # change it; the default is the public Bot Framework metadata.
+    openid_metadata_url: str | None = None
+
+    @property
+    def local_mode(self) -> bool:
+        """No app id: the bot accepts unauthenticated requests (Bot Framework Emulator style)."""
+        return not self.app_id
+
+    @property
+    def bind_host(self) -> str:
+        if self.host:
+            return self.host
+        return "127.0.0.1" if self.local_mode else "0.0.0.0"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> "Settings":
+        values: dict[str, str] = {}
+        if env_file and os.path.exists(env_file):
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> "Settings":
+        def get(name: str, default: str = "") -> str:
+            return (values.get(name) or default).strip()
+
+        try:
+            port = int(get("PORT", "3978"))
+            max_bytes = int(get("MAX_REQUEST_BYTES", str(256 * 1024)))
+        except ValueError as exc:
+            raise SettingsError(f"PORT and MAX_REQUEST_BYTES must be whole numbers: {exc}") from exc
+        app_type = get("MicrosoftAppType", "MultiTenant")
+        if app_type not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
+            raise SettingsError(
+                f"MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI, not {app_type!r}"
+            )
+        if app_type != "MultiTenant" and not get("MicrosoftAppTenantId"):
+            raise SettingsError(f"MicrosoftAppType={app_type} needs MicrosoftAppTenantId")
+        tenants = frozenset(t.strip() for t in get("ALLOWED_TENANT_IDS").split(",") if t.strip())
+        return cls(
+            app_id=get("MicrosoftAppId"),
+            app_password=get("MicrosoftAppPassword"),
+            app_type=app_type,
+            app_tenant_id=get("MicrosoftAppTenantId"),
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            host=get("HOST"),
+            port=port,
+            allowed_tenant_ids=tenants,
+            committees_file=get("COMMITTEES_FILE") or None,
+            load_demo_data=get("LOAD_DEMO_DATA", "true").lower() not in ("0", "false", "no", "nej"),
+            max_request_bytes=max_bytes,
+            openid_metadata_url=get("ToBotFromChannelOpenIdMetadataUrl") or None,
+        )
+
+    def bot_framework_config(self) -> SimpleNamespace:
+        """The attribute names botbuilder's configuration classes read."""
+        config = SimpleNamespace(
+            APP_ID=self.app_id,
+            APP_PASSWORD=self.app_password,
+            APP_TYPE=self.app_type,
+            APP_TENANTID=self.app_tenant_id,
+        )
+        if self.openid_metadata_url:
+            # Overriding one endpoint switches botbuilder to its parameterised
+            # authentication, which then needs every public-cloud value spelled out.
+            from botframework.connector.auth import AuthenticationConstants, CallerIdConstants
+
+            config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = self.openid_metadata_url
+            config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+            )
+            config.TO_CHANNEL_FROM_BOT_LOGIN_URL = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL
+            config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            config.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+            config.CALLER_ID = CallerIdConstants.public_azure_channel
+        return config

@@ -1,0 +1,1 @@
+"""Multi-turn dialogs (the status update dialog lives here)."""

@@ -1,0 +1,128 @@
+"""A small stand-in for Microsoft's cloud: the Bot Connector service and the token keys.
+
+It records what the bot sends (``POST /v3/conversations/{id}/activities[/{replyTo}]``) so
+tests can assert what a user would see, and publishes an OpenID configuration with a
+JWKS so that tests can sign Bot Framework tokens with a key of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+ISSUER = "https://api.botframework.com"
+
+
+@dataclass
+class SigningKey:
+    kid: str
+    private: Any = field(repr=False)
+
+    @classmethod
+    def generate(cls, kid: str) -> "SigningKey":
+        return cls(kid, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    def jwk(self) -> dict:
+        data = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
+        data.update({"kid": self.kid, "use": "sig", "alg": "RS256", "endorsements": ["msteams"]})
+        return data
+
+    def token(self, audience: str, *, service_url: str, expires_in: int = 3600, **claims) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": ISSUER,
+            "aud": audience,
+            "serviceurl": service_url,
+            "nbf": now - 60,
+            "iat": now - 60,
+            "exp": now + expires_in,
+            **claims,
+        }
+        return jwt.encode(payload, self.private, algorithm="RS256", headers={"kid": self.kid})
+
+
+class FakeConnector:
+    def __init__(self) -> None:
+        self.activities: list[dict] = []
+        self.keys = [SigningKey.generate("test-key-1")]
+        self.base_url = ""
+        self._ids = itertools.count(1)
+        self.app = web.Application()
+        self.app.router.add_post("/v3/conversations/{conversation_id}/activities", self._send)
+        self.app.router.add_post(
+            "/v3/conversations/{conversation_id}/activities/{activity_id}", self._send
+        )
+        self.app.router.add_put(
+            "/v3/conversations/{conversation_id}/activities/{activity_id}", self._send
+        )
+        self.app.router.add_get("/openid/.well-known/openidconfiguration", self._openid)
+        self.app.router.add_get("/openid/keys", self._keys)
+
+    @property
+    def openid_url(self) -> str:
+        return f"{self.base_url}/openid/.well-known/openidconfiguration"
+
+    async def _send(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        activity["_conversation_id"] = request.match_info["conversation_id"]
+        activity["_method"] = request.method
+        self.activities.append(activity)
+        return web.json_response({"id": f"reply-{next(self._ids)}"})
+
+    async def _openid(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "issuer": ISSUER,
+                "jwks_uri": f"{self.base_url}/openid/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            }
+        )
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        return web.json_response({"keys": [key.jwk() for key in self.keys]})
+
+
+class ThreadedServer:
+    """Runs an aiohttp app on its own event loop in a thread, like a separate service.
+
+    The Bot Framework SDK fetches token keys with blocking ``requests`` calls, so a fake
+    served from the test's own event loop would deadlock.
+    """
+
+    def __init__(self, app: web.Application):
+        self._app = app
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    def start(self) -> str:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self.url
+
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(self._app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - aiohttp has no public getter
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()

@@ -1,0 +1,121 @@
+"""The HTTP endpoint: client errors get 4xx (never 500), tokens are checked, tenants filtered."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import aiohttp
+import pytest
+
+from bot.app import create_app
+from tests.e2e.conftest import TENANT, TeamsUser, cards_of
+from tests.e2e.fake_connector import SigningKey
+
+APP_ID = "6b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+async def post_raw(url: str, body: bytes, headers: dict[str, str]) -> int:
+    async with aiohttp.ClientSession(skip_auto_headers=["Content-Type"]) as session:
+        async with session.post(f"{url}/api/messages", data=body, headers=headers) as resp:
+            await resp.read()
+            return resp.status
+
+
+@pytest.mark.parametrize(
+    "body, headers, status",
+    [
+        (b'{"type": "message", "text": "hej"', {"Content-Type": "application/json"}, 400),
+        (b'[{"type": "message"}]', {"Content-Type": "application/json"}, 400),
+        (b'"message"', {"Content-Type": "application/json"}, 400),
+        (b'{"text": "no type"}', {"Content-Type": "application/json"}, 400),
+        (b"\xff\xfe not utf-8", {"Content-Type": "application/json"}, 400),
+        (b'{"type": "message"}', {}, 415),
+        (b'{"type": "message"}', {"Content-Type": "text/plain"}, 415),
+        (b'{"type": "message", "text": "' + b"a" * 400_000 + b'"}', {"Content-Type": "application/json"}, 413),
+    ],
+    ids=["malformed-json", "json-array", "json-string", "no-type", "not-utf8", "no-content-type",
+         "text-plain", "too-large"],
+)
+async def test_client_errors_get_4xx(bot_url, body, headers, status):
+    assert await post_raw(bot_url, body, headers) == status
+
+
+async def test_wrong_method_and_path(bot_url):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{bot_url}/api/messages") as resp:
+            assert resp.status == 405
+        async with session.post(f"{bot_url}/api/nothing", json={}) as resp:
+            assert resp.status == 404
+
+
+async def test_healthz_reports_the_database(bot_url):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{bot_url}/healthz") as resp:
+            assert resp.status == 200
+            assert (await resp.json()) == {"status": "ok", "database": True}
+
+
+# --- authentication (MicrosoftAppId set) ---------------------------------------------------
+
+@pytest.fixture
+async def secured_url(aiohttp_server, settings, connector):
+    secured = replace(
+        settings, app_id=APP_ID, app_password="not-used", openid_metadata_url=connector.openid_url
+    )
+    server = await aiohttp_server(create_app(secured))
+    return str(server.make_url("")).rstrip("/")
+
+
+def typing_activity(user: TeamsUser) -> dict:
+    # A typing activity needs no reply, so a valid token gets through without the bot
+    # having to fetch an outbound token from Entra ID.
+    return user.activity(type="typing")
+
+
+async def test_valid_token_is_accepted(secured_url, connector):
+    user = TeamsUser(secured_url, connector)
+    key = connector.keys[0]
+    user.headers["Authorization"] = "Bearer " + key.token(APP_ID, service_url=connector.base_url)
+    status, replies = await user.post(typing_activity(user))
+    assert status in (200, 201) and replies == []
+
+
+@pytest.mark.parametrize(
+    "make_header",
+    [
+        lambda c: None,
+        lambda c: "Bearer garbage",
+        lambda c: "Basic dXNlcjpwYXNz",
+        lambda c: "Bearer " + SigningKey.generate(c.keys[0].kid).token(APP_ID, service_url=c.base_url),
+        lambda c: "Bearer " + SigningKey.generate("unknown-kid").token(APP_ID, service_url=c.base_url),
+        lambda c: "Bearer " + c.keys[0].token(APP_ID, service_url=c.base_url, expires_in=-3600),
+        lambda c: "Bearer " + c.keys[0].token("someone-else", service_url=c.base_url),
+        lambda c: "Bearer " + c.keys[0].token(APP_ID, service_url="https://evil.example"),
+    ],
+    ids=["missing", "garbage", "basic", "forged-signature", "unknown-kid", "expired", "wrong-audience",
+         "wrong-service-url"],
+)
+async def test_bad_tokens_get_401(secured_url, connector, make_header):
+    user = TeamsUser(secured_url, connector)
+    header = make_header(connector)
+    if header:
+        user.headers["Authorization"] = header
+    status, replies = await user.post(user.activity(text="status för TN-uppdrag"))
+    assert status == 401
+    assert replies == []
+
+
+# --- tenants ---------------------------------------------------------------------------------
+
+@pytest.fixture
+async def tenant_locked_url(aiohttp_server, settings):
+    server = await aiohttp_server(create_app(replace(settings, allowed_tenant_ids=frozenset({TENANT}))))
+    return str(server.make_url("")).rstrip("/")
+
+
+async def test_other_tenants_get_no_reply(tenant_locked_url, connector):
+    stranger = TeamsUser(tenant_locked_url, connector, tenant="11111111-2222-4333-8444-555555555555")
+    status, replies = await stranger.post(stranger.activity(text="status för TN-uppdrag"))
+    assert status in (200, 201) and replies == []
+    member = TeamsUser(tenant_locked_url, connector)
+    assert len(cards_of(await member.say("status för TN-uppdrag"))) == 1
