@@ -11,6 +11,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import ClientRequestError
 
 from bot.settings import Settings
 
@@ -65,6 +66,10 @@ def create_adapter(
     adapter.use(TenantFilter(settings.allowed_tenant_ids))
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        if isinstance(error, ClientRequestError):
+            # The Bot Connector could not be reached: telling the user would fail too.
+            log.error("Could not reach the Bot Connector at %s: %s", context.activity.service_url, error)
+            return
         log.exception("Unhandled error in turn %s", context.activity.id, exc_info=error)
         if context.activity.type == ActivityTypes.message:
             try:

@@ -9,7 +9,8 @@ from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnCo
 from botbuilder.schema import ChannelAccount
 
 from bot.language.understand import Greeting, Help, StatusQuery, Unknown, understand
-from bot.routes import Answers, Reply
+from bot.adapter import tenant_of
+from bot.routes import Answers, InstalledIn, Reply
 
 log = logging.getLogger(__name__)
 _TAGS = re.compile(r"<[^>]{0,200}>")
@@ -25,6 +26,18 @@ def reply_to(context: TurnContext) -> Reply:
             await context.send_activity(MessageFactory.text(message))
 
     return reply
+
+
+def installed_in(context: TurnContext) -> InstalledIn:
+    activity = context.activity
+    reference = TurnContext.get_conversation_reference(activity)
+    return InstalledIn(
+        conversation_id=activity.conversation.id,
+        service_url=activity.service_url,
+        reference=reference.serialize(),
+        tenant_id=tenant_of(activity),
+        conversation_type=activity.conversation.conversation_type,
+    )
 
 
 def _as_int(value: object) -> int | None:
@@ -80,7 +93,10 @@ class UppdragsBot(ActivityHandler):
     ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(member.id == bot_id for member in members_added or []):
-            await self._answers.welcome(reply_to(turn_context))
+            await self._answers.welcome(reply_to(turn_context), installed_in(turn_context))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self._answers.welcome(reply_to(turn_context))
+        await self._answers.welcome(reply_to(turn_context), installed_in(turn_context))
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._answers.uninstalled(turn_context.activity.conversation.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Engine
 from bot import cards
 from bot.language.search import Document, rank
 from bot.language.understand import StatusQuery
-from storage import queries
+from storage import conversations, queries
 from storage.committees import Committee
 from storage.db import session_scope
 from storage.periods import Period, PeriodError, period_containing
@@ -23,6 +24,17 @@ from storage.records import AssignmentStatus
 from storage.statuses import StatusCategory
 
 Reply = Callable[[str | dict], Awaitable[None]]  # plain text, or an Adaptive Card (dict)
+
+
+@dataclass(frozen=True)
+class InstalledIn:
+    """Where the bot was installed, with the reference needed to write there later."""
+
+    conversation_id: str
+    service_url: str
+    reference: dict
+    tenant_id: str | None = None
+    conversation_type: str | None = None
 
 EXAMPLES: tuple[str, ...] = (
     "status för TN-uppdrag",
@@ -78,8 +90,29 @@ class Answers:
     async def help(self, reply: Reply) -> None:
         await reply(cards.help_card(EXAMPLES))
 
-    async def welcome(self, reply: Reply) -> None:
-        await reply(cards.welcome_card(EXAMPLES))
+    async def welcome(self, reply: Reply, installed: InstalledIn) -> None:
+        """Greet a new conversation once, however many install events Teams sends."""
+        if await asyncio.to_thread(self._claim_welcome, installed):
+            await reply(cards.welcome_card(EXAMPLES))
+
+    def _claim_welcome(self, installed: InstalledIn) -> bool:
+        with session_scope(self._engine) as session:
+            conversations.save(
+                session=session,
+                conversation_id=installed.conversation_id,
+                service_url=installed.service_url,
+                reference=installed.reference,
+                tenant_id=installed.tenant_id,
+                conversation_type=installed.conversation_type,
+            )
+            return conversations.claim_welcome(session=session, conversation_id=installed.conversation_id)
+
+    async def uninstalled(self, conversation_id: str) -> None:
+        await asyncio.to_thread(self._uninstalled, conversation_id)
+
+    def _uninstalled(self, conversation_id: str) -> None:
+        with session_scope(self._engine) as session:
+            conversations.deactivate(session=session, conversation_id=conversation_id)
 
     async def greeting(self, reply: Reply) -> None:
         await reply(cards.suggestions_card(GREETING, EXAMPLES))

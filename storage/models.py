@@ -70,3 +70,24 @@ class StatusReport(SQLModel, table=True):
     author_name: str | None = Field(default=None, max_length=200)
     source: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Conversation(SQLModel, table=True):
+    """A Teams conversation the bot is in (personal chat, group chat or channel).
+
+    ``reference`` is the Bot Framework ConversationReference (JSON), refreshed from every
+    incoming activity because a conversation's serviceUrl can change.
+    """
+
+    __tablename__ = "conversation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=400, unique=True, index=True)
+    tenant_id: str | None = Field(default=None, max_length=100)
+    conversation_type: str | None = Field(default=None, max_length=40)
+    service_url: str = Field(max_length=400)
+    reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = Field(default=True)
+    welcomed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -193,3 +193,15 @@ async def test_long_lists_are_paged_and_stay_small(user, database_url):
         else:
             assert not more
     assert len(seen) == 23 and len(set(seen)) == 23
+
+
+async def test_one_welcome_per_installation_and_again_after_reinstall(user):
+    added = user.activity(type="conversationUpdate", membersAdded=[{"id": "28:uppdragsboten"}])
+    installed = user.activity(type="installationUpdate", action="add")
+    _, first = await user.post(added)
+    _, second = await user.post(installed)
+    assert len(cards_of(first)) == 1 and second == []
+    _, removed = await user.post(user.activity(type="installationUpdate", action="remove"))
+    assert removed == []
+    _, again = await user.post(user.activity(type="installationUpdate", action="add"))
+    assert len(cards_of(again)) == 1

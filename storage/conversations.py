@@ -1,0 +1,75 @@
+"""The conversations the bot is installed in: references for proactive messages, welcome once."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import Conversation, utcnow
+
+
+def save(
+    *,
+    session: Session,
+    conversation_id: str,
+    service_url: str,
+    reference: dict,
+    tenant_id: str | None = None,
+    conversation_type: str | None = None,
+) -> Conversation:
+    """Insert or refresh a conversation's reference; a saved one becomes active again."""
+    row = find(session=session, conversation_id=conversation_id)
+    if row is None:
+        row = Conversation(conversation_id=conversation_id, service_url=service_url)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                _fill(row, service_url, reference, tenant_id, conversation_type)
+                session.flush()
+            return row
+        except IntegrityError:  # another instance inserted it first
+            row = find(session=session, conversation_id=conversation_id)
+            assert row is not None
+    _fill(row, service_url, reference, tenant_id, conversation_type)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _fill(row: Conversation, service_url: str, reference: dict, tenant_id, conversation_type) -> None:
+    row.service_url = service_url
+    row.reference = reference
+    row.tenant_id = tenant_id or row.tenant_id
+    row.conversation_type = conversation_type or row.conversation_type
+    row.active = True
+    row.updated_at = utcnow()
+
+
+def find(*, session: Session, conversation_id: str) -> Conversation | None:
+    return session.exec(
+        select(Conversation).where(Conversation.conversation_id == conversation_id)
+    ).first()
+
+
+def claim_welcome(*, session: Session, conversation_id: str) -> bool:
+    """True exactly once per installation, even with several instances.
+
+    Teams announces one installation with both a conversationUpdate and an
+    installationUpdate; whichever arrives first gets to greet.
+    """
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.conversation_id == conversation_id, Conversation.welcomed_at.is_(None))
+        .values(welcomed_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def deactivate(*, session: Session, conversation_id: str) -> None:
+    """The bot was removed: stop sending there, and greet again if it is re-added."""
+    session.execute(
+        update(Conversation)
+        .where(Conversation.conversation_id == conversation_id)
+        .values(active=False, welcomed_at=None, updated_at=utcnow())
+    )
