@@ -91,3 +91,41 @@ class Conversation(SQLModel, table=True):
     welcomed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class BotStateItem(SQLModel, table=True):
+    """One botbuilder state object (conversation, user, ...) with its e-tag.
+
+    ``etag`` changes on every write; writers that pass the e-tag they read only succeed
+    when nobody else wrote in between (see storage.bot_state).
+    """
+
+    __tablename__ = "bot_state"
+
+    key: str = Field(primary_key=True, max_length=500)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    etag: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ProcessedActivity(SQLModel, table=True):
+    """An incoming activity some instance has claimed, so a resent one is not handled twice."""
+
+    __tablename__ = "processed_activity"
+
+    activity_id: str = Field(primary_key=True, max_length=300)
+    conversation_id: str = Field(primary_key=True, max_length=400)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+
+
+class Reporter(SQLModel, table=True):
+    """Who may update assignment statuses: a principal per committee, or "*" for all."""
+
+    __tablename__ = "reporter"
+    __table_args__ = (UniqueConstraint("principal", "committee", name="uq_reporter_principal_committee"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal: str = Field(max_length=300)  # lowercased Entra object id or UPN
+    committee: str = Field(max_length=16)  # a committee abbreviation, or "*"
+    display_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -1,0 +1,162 @@
+"""Bot state e-tags and once-only activities, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import Session
+
+from storage import bot_state
+from storage.bot_state import ETagConflict
+from storage.db import session_scope
+from storage.models import ProcessedActivity, utcnow
+
+
+def write(engine, key, data, expected_etag=None) -> str:
+    with session_scope(engine) as session:
+        return bot_state.write_item(session=session, key=key, data=data, expected_etag=expected_etag)
+
+
+def read(engine, *keys):
+    with session_scope(engine) as session:
+        return bot_state.read_items(session=session, keys=keys)
+
+
+def test_write_read_delete_round_trip(prepared_engine):
+    data = {"DialogState": {"stack": [{"id": "update", "step": 2}]}, "namn": "Åsa Öberg"}
+    etag = write(prepared_engine, "msteams/conversations/a:1", data)
+    user_etag = write(prepared_engine, "msteams/users/u1", {"n": 1})
+
+    assert read(prepared_engine, "msteams/conversations/a:1", "missing") == {
+        "msteams/conversations/a:1": (data, etag)
+    }
+    with session_scope(prepared_engine) as session:
+        bot_state.delete_items(session=session, keys=["msteams/conversations/a:1"])
+    assert read(prepared_engine, "msteams/conversations/a:1", "msteams/users/u1") == {
+        "msteams/users/u1": ({"n": 1}, user_etag)
+    }
+    assert read(prepared_engine) == {}
+
+
+def test_matching_etag_writes_and_changes_the_etag(prepared_engine):
+    first = write(prepared_engine, "k", {"v": 1})
+    second = write(prepared_engine, "k", {"v": 2}, expected_etag=first)
+    assert second != first
+    assert read(prepared_engine, "k") == {"k": ({"v": 2}, second)}
+
+
+def test_stale_etag_conflicts_and_writes_nothing(prepared_engine):
+    first = write(prepared_engine, "k", {"v": 1})
+    current = write(prepared_engine, "k", {"v": 2}, expected_etag=first)
+    with pytest.raises(ETagConflict) as raised:
+        write(prepared_engine, "k", {"v": 3}, expected_etag=first)
+    assert raised.value.key == "k"
+    assert read(prepared_engine, "k") == {"k": ({"v": 2}, current)}
+
+
+def test_etag_for_a_missing_item_conflicts(prepared_engine):
+    with pytest.raises(ETagConflict):
+        write(prepared_engine, "gone", {"v": 1}, expected_etag="0123")
+    assert read(prepared_engine, "gone") == {}
+
+
+@pytest.mark.parametrize("expected_etag", [None, "*"])
+def test_none_and_star_overwrite(prepared_engine, expected_etag):
+    write(prepared_engine, "k", {"v": 1})
+    etag = write(prepared_engine, "k", {"v": 2}, expected_etag=expected_etag)
+    assert read(prepared_engine, "k") == {"k": ({"v": 2}, etag)}
+
+
+def test_unconditional_write_is_rolled_back_with_its_transaction(prepared_engine):
+    with pytest.raises(ETagConflict):
+        with session_scope(prepared_engine) as session:
+            bot_state.write_item(session=session, key="new", data={"v": 1}, expected_etag=None)
+            bot_state.write_item(session=session, key="other", data={}, expected_etag="stale")
+    assert read(prepared_engine, "new") == {}
+
+
+def test_two_sessions_with_the_same_etag_only_one_wins(prepared_engine):
+    etag = write(prepared_engine, "k", {"v": 0})
+    with Session(prepared_engine) as first, Session(prepared_engine) as second:
+        # Both read the same version before either writes.
+        assert bot_state.read_items(session=first, keys=["k"])["k"][1] == etag
+        assert bot_state.read_items(session=second, keys=["k"])["k"][1] == etag
+        # Reads and writes are separate transactions in SqlStorage, as here.
+        first.commit()
+        second.commit()
+        winner = bot_state.write_item(session=first, key="k", data={"v": 1}, expected_etag=etag)
+        first.commit()
+        with pytest.raises(ETagConflict):
+            bot_state.write_item(session=second, key="k", data={"v": 2}, expected_etag=etag)
+        second.rollback()
+    assert read(prepared_engine, "k") == {"k": ({"v": 1}, winner)}
+
+
+def test_two_threads_with_the_same_etag_only_one_wins(prepared_engine):
+    etag = write(prepared_engine, "k", {"v": 0})
+    start = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def writer(n: int) -> None:
+        start.wait(timeout=10)
+        try:
+            with session_scope(prepared_engine) as session:
+                bot_state.write_item(session=session, key="k", data={"v": n}, expected_etag=etag)
+                threading.Event().wait(0.2)  # hold the row so the other writer has to wait
+            outcomes[n] = "won"
+        except ETagConflict:
+            outcomes[n] = "conflict"
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["conflict", "won"]
+    winner = next(n for n, outcome in outcomes.items() if outcome == "won")
+    assert read(prepared_engine, "k")["k"][0] == {"v": winner}
+
+
+def test_key_length_is_checked_on_every_database(prepared_engine):
+    with pytest.raises(ValueError):
+        write(prepared_engine, "k" * 501, {})
+
+
+def claim(engine, activity_id, conversation_id="a:1") -> bool:
+    with session_scope(engine) as session:
+        return bot_state.claim_activity(
+            session=session, conversation_id=conversation_id, activity_id=activity_id
+        )
+
+
+def test_an_activity_is_claimed_once(prepared_engine):
+    assert claim(prepared_engine, "act-1") is True
+    assert claim(prepared_engine, "act-1") is False
+    assert claim(prepared_engine, "act-1", conversation_id="a:2") is True
+    assert claim(prepared_engine, "act-2") is True
+
+
+def test_a_failed_turn_does_not_keep_its_claim(prepared_engine):
+    with pytest.raises(RuntimeError):
+        with session_scope(prepared_engine) as session:
+            assert bot_state.claim_activity(session=session, conversation_id="a:1", activity_id="x")
+            raise RuntimeError("turn failed")
+    assert claim(prepared_engine, "x") is True
+
+
+def test_prune_forgets_old_claims_only(prepared_engine):
+    claim(prepared_engine, "old")
+    claim(prepared_engine, "new")
+    with session_scope(prepared_engine) as session:
+        session.execute(
+            update(ProcessedActivity)
+            .where(ProcessedActivity.activity_id == "old")
+            .values(created_at=utcnow() - timedelta(days=2))
+        )
+    with session_scope(prepared_engine) as session:
+        assert bot_state.prune_activities(session=session, older_than=timedelta(days=1)) == 1
+    assert claim(prepared_engine, "old") is True
+    assert claim(prepared_engine, "new") is False
