@@ -45,9 +45,10 @@ class Settings:
 
     @property
     def bind_host(self) -> str:
-        if self.host:
-            return self.host
-        return "127.0.0.1" if self.local_mode else "0.0.0.0"
+        """Local mode is unauthenticated, so it never listens beyond loopback."""
+        if self.local_mode:
+            return "127.0.0.1"
+        return self.host or "0.0.0.0"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> "Settings":

@@ -1,0 +1,50 @@
+"""Configuration: environment over .env, local mode, validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+
+def test_defaults_are_local_mode_on_loopback():
+    settings = Settings.from_mapping({})
+    assert settings.local_mode and settings.bind_host == "127.0.0.1"
+    assert settings.port == 3978 and settings.database_url.startswith("sqlite:///")
+
+
+def test_local_mode_never_listens_beyond_loopback():
+    assert Settings.from_mapping({"HOST": "0.0.0.0"}).bind_host == "127.0.0.1"
+    secured = Settings.from_mapping({"MicrosoftAppId": "id", "MicrosoftAppPassword": "pw"})
+    assert not secured.local_mode and secured.bind_host == "0.0.0.0"
+
+
+def test_environment_wins_over_dotenv(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("PORT=4000\nDATABASE_URL=sqlite:///from-dotenv.db\nALLOWED_TENANT_IDS=a, b,,\n")
+    settings = Settings.from_env({"PORT": "5000"}, env_file=str(env_file))
+    assert settings.port == 5000
+    assert settings.database_url == "sqlite:///from-dotenv.db"
+    assert settings.allowed_tenant_ids == frozenset({"a", "b"})
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"PORT": "abc"}, "whole numbers"),
+        ({"MicrosoftAppType": "Personal"}, "MultiTenant, SingleTenant or UserAssignedMSI"),
+        ({"MicrosoftAppType": "SingleTenant"}, "needs MicrosoftAppTenantId"),
+    ],
+)
+def test_bad_configuration_is_a_clear_error(values, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_mapping(values)
+
+
+def test_bot_framework_names_are_passed_to_botbuilder():
+    config = Settings.from_mapping(
+        {"MicrosoftAppId": "id", "MicrosoftAppPassword": "pw", "MicrosoftAppType": "SingleTenant",
+         "MicrosoftAppTenantId": "tenant"}
+    ).bot_framework_config()
+    assert (config.APP_ID, config.APP_PASSWORD, config.APP_TYPE, config.APP_TENANTID) == (
+        "id", "pw", "SingleTenant", "tenant")
