@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from storage.committees import Committee
 from storage.periods import Period
@@ -26,6 +27,7 @@ from storage.records import AssignmentStatus
 from storage.statuses import ORDER, StatusCategory
 from storage.text import clean, fold
 
+TIME_ZONE = ZoneInfo("Europe/Stockholm")
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -212,7 +214,7 @@ def card_size(card: Card) -> int:
 
 
 def status_text(category: StatusCategory) -> str:
-    """"🟢 Bedöms bli genomfört"."""
+    """"🔵 Bedöms bli genomfört"."""
     return f"{category.icon} {category.label}"
 
 
@@ -222,7 +224,7 @@ def period_text(period: Period) -> str:
 
 
 def counts_text(counts: Mapping[StatusCategory, int]) -> str:
-    """"✅ Genomfört 1 · 🟢 Bedöms bli genomfört 2": the non-zero categories in ORDER."""
+    """"✅ Genomfört 1 · 🔵 Bedöms bli genomfört 2": the non-zero categories in ORDER."""
     return " · ".join(f"{status_text(c)} {counts[c]}" for c in ORDER if counts.get(c))
 
 
@@ -348,6 +350,32 @@ def assignment_card(item: AssignmentStatus, *, history: Sequence[AssignmentStatu
     return adaptive_card(body)
 
 
+def history_card(reports: Sequence[AssignmentStatus]) -> Card:
+    """Every report for one assignment, newest first, each with its comment."""
+    first = reports[0]
+    body: list[Element] = [
+        text_block("Historik", size="large", weight="bolder"),
+        plain(shorten(safe_line(first.title), DETAIL_TITLE_CHARS), weight="bolder"),
+        rich(run("Nämnder: ", weight="bolder"), run(committees_text(first, full_names=True) or "–"),
+             spacing="small"),
+    ]
+    budget = COMMENT_MAX_CHARS
+    for report in reports[:HISTORY_MAX]:
+        body.append(rich(
+            run(f"{report.period.label}: ", weight="bolder"),
+            run(status_text(report.category), weight="bolder", color=report.category.color),
+            separator=True,
+        ))
+        reported = _reported_text(report)
+        if reported:
+            body.append(rich(*reported, spacing="none"))
+        comment = shorten(" ".join(safe_paragraphs(report.comment)), max(PREVIEW_CHARS, budget // HISTORY_MAX))
+        body.append(plain(comment) if comment else text_block("Ingen kommentar.", subtle=True))
+    if len(reports) > HISTORY_MAX:
+        body.append(text_block(f"… och {len(reports) - HISTORY_MAX} äldre rapporter.", subtle=True))
+    return adaptive_card(body)
+
+
 def _comment_blocks(comment: str | None) -> list[Element]:
     """The whole comment: a RichTextBlock per paragraph, long paragraphs in several TextRuns.
 
@@ -381,7 +409,7 @@ def _comment_blocks(comment: str | None) -> list[Element]:
 def _reported_text(item: AssignmentStatus) -> list[Element]:
     """Runs for "Rapporterad av Anna Andersson 2022-05-12 14:02"; [] when neither is known."""
     author = shorten(safe_line(item.author), AUTHOR_CHARS)
-    when = item.reported_at.strftime("%Y-%m-%d %H:%M") if item.reported_at else ""
+    when = item.reported_at.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M") if item.reported_at else ""
     if not author and not when:
         return []
     runs = [run("Rapporterad av " if author else "Rapporterad", subtle=True)]
@@ -415,7 +443,7 @@ def help_card(examples: Sequence[str]) -> Card:
             "- **Välja period**, till exempel ”ks uppdrag t1 2022”, ”delår 2022” eller ”bokslutet”\n"
             "- **Söka efter ett uppdrag** med några ord ur titeln, till exempel "
             "”hur går det med stadsrumsanalysen?”\n"
-            "- **Uppdatera status och kommentar** för ett uppdrag: skriv ”uppdatera uppdrag”",
+            "- **Historik** för ett uppdrag, till exempel ”historik för linjenätet”",
         ),
         *_examples(examples),
     ])

@@ -73,7 +73,6 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
             category=item.category,
             sentence=item.status_sentence,
             comment=item.comment,
-            author_name="Import",
             source=source,
         )
         added += 1

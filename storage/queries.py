@@ -95,7 +95,6 @@ def find_statuses(
     period: Period,
     committees: Iterable[str] = (),
     categories: Iterable[StatusCategory] = (),
-    assignment_ids: Iterable[int] | None = None,
 ) -> list[AssignmentStatus]:
     """Assignments of ``period`` with their current status, in the order they were added.
 
@@ -120,8 +119,6 @@ def find_statuses(
                 .where(CommitteeRow.abbreviation.in_(wanted))
             )
         )
-    if assignment_ids is not None:
-        stmt = stmt.where(Assignment.id.in_(list(assignment_ids)))
     assignments = list(session.exec(stmt.order_by(Assignment.id)))
     statuses = _build(session, assignments, period, period_row)
     chosen = set(categories)
@@ -252,7 +249,8 @@ def _status(
         sentence=report.sentence if report else None,
         comment=report.comment if report else None,
         author=report.author_name if report else None,
-        reported_at=_aware(report.created_at) if report else None,
+        # An imported report has no author; its row time is the import, not the report.
+        reported_at=_aware(report.created_at) if report and report.author_name else None,
     )
 
 

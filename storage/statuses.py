@@ -45,7 +45,7 @@ _LABELS = {
 }
 _ICONS = {
     StatusCategory.DONE: "✅",
-    StatusCategory.ON_TRACK: "🟢",
+    StatusCategory.ON_TRACK: "🔵",
     StatusCategory.AT_RISK: "🟠",
     StatusCategory.NOT_DONE: "🔴",
     StatusCategory.NOT_REPORTED: "⚪",
