@@ -1,9 +1,9 @@
 """What a chat message asks for (pure).
 
 ``understand`` cleans the message (Teams mentions, HTML, control characters), splits it
-into words and consumes recognised phrases in a fixed order: help and greeting phrases,
-status filters, periods, committees, then filler words (with typos). The words left over
-are free-text search words, kept as the user wrote them.
+into words and consumes recognised phrases in a fixed order: thanks, help and greeting
+phrases, status filters, periods, committees, then filler words (with typos) and question
+verbs. The words left over are free-text search words, kept as the user wrote them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,19 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.language.search import STOP_WORDS
+from bot.language.update import (
+    BECOME,
+    DONE_WORD,
+    NOT,
+    NOT_DONE_PHRASE,
+    WILL,
+    WILL_NOT_BE_DONE,
+    HistoryRequest,
+    UpdateRequest,
+    full_year,
+    latest_period,
+    parse_update,
+)
 from storage.committees import Committee
 from storage.periods import Period, PeriodError, period_containing
 from storage.statuses import ORDER, StatusCategory
@@ -39,35 +52,33 @@ _DONE, _ON_TRACK, _AT_RISK, _NOT_DONE, _NOT_REPORTED = (
     StatusCategory.NOT_DONE,
     StatusCategory.NOT_REPORTED,
 )
-_NOT = r"(?:inte|ej|icke)"
-_DONE_WORD = r"(?:genomför(?:d|da|t|ts)|klar[at]?|färdig[at]?|avklara(?:d|de|t)|slutför(?:d|da|t))"
 
 # Status filters, checked in this order: a later phrase may be part of an earlier one
 # ("som inte bedöms bli genomförda" contains "bli genomförda").
 CATEGORY_PHRASES: tuple[tuple[str, frozenset[StatusCategory]], ...] = (
-    (
-        rf"(?:som )?(?:{_NOT} bedöms|bedöms {_NOT}) (?:att )?bli genomför\w*"
-        r"|(?:i )?riskzon\w*|riskerar|försen\w*",
+    (  # "bedöms inte bli genomförda", "riskerar att inte bli klara", "blir inte klara i tid"
+        rf"(?:som )?(?:{WILL_NOT_BE_DONE})|(?:i )?riskzon\w*|riskerar|försen\w*",
         frozenset({_AT_RISK, _NOT_DONE}),
     ),
     (
-        r"(?:som )?bedöms (?:att )?bli genomför\w*|på (?:väg|rätt spår)|enligt plan",
+        rf"(?:som )?bedöms {BECOME} {DONE_WORD}|på (?:väg|rätt spår)|enligt plan",
         frozenset({_ON_TRACK}),
     ),
+    (rf"(?:som )?{WILL}?{BECOME} {DONE_WORD}", frozenset({_DONE, _ON_TRACK})),  # "blir klara"
     (
-        rf"(?:som )?(?:är |har )?{_NOT} (?:är |har )?(?:ännu |blivit )*(?:in)?rapporter\w*"
+        rf"(?:som )?(?:är |har )?{NOT} (?:är |har )?(?:ännu |blivit )*(?:in)?rapporter\w*"
         r"|orapporter\w*|saknar (?:en )?(?:rapport|status|kommentar)\w*|utan (?:rapport|status)\w*",
         frozenset({_NOT_REPORTED}),
     ),
-    (
-        rf"(?:som )?(?:är )?{_NOT} (?:är )?(?:ännu )?{_DONE_WORD}|ogenomför\w*|ofärdig\w*"
-        r"|återstående|kvarstående",
+    (  # "inte klara", "ej genomförda": everything not done
+        rf"(?:som )?(?:{NOT_DONE_PHRASE})|återstående|kvarstående|pågående|pågår",
         frozenset({_ON_TRACK, _AT_RISK, _NOT_DONE, _NOT_REPORTED}),
     ),
-    (_DONE_WORD, frozenset({_DONE})),
+    (DONE_WORD, frozenset({_DONE})),
 )
 
-# Periods. A term phrase takes the year written anywhere in the message, else this year.
+# Periods. A term phrase takes the year written right after it ("T1 2022", "delår -22"),
+# else one written anywhere, else "förra året"/"i år", else its latest period (latest_period).
 _TERM_NUMBERS = {"1": 1, "2": 2, "3": 3, "första": 1, "andra": 2, "tredje": 3}
 TERM_PHRASES: tuple[tuple[str, int | None], ...] = (  # None: the term is the phrase's group
     (r"t ?([123])", None),
@@ -75,14 +86,17 @@ TERM_PHRASES: tuple[tuple[str, int | None], ...] = (  # None: the term is the ph
     (r"delår\w*", 2),
     (r"(?:bokslut|helår|årsredovisning|årsbokslut|årsrapport)\w*", 3),
 )
+_TERM_YEAR = r"(?: ((?:19|20)?\d\d))?"  # after a term phrase a two-digit year is a year
+NOT_A_TERM = r"t[04-9]"  # "T4 2022": ignored, the year still counts
 RELATIVE_PHRASES: tuple[tuple[str, Callable[[Period], Period]], ...] = (  # from the current period
     (r"(?:förra|föregående|tidigare) (?:tertial|period)\w*", lambda current: current.previous()),
     (
         r"(?:denna|detta|nuvarande|aktuella?|innevarande|den här|det här) (?:tertial|period)\w*",
         lambda current: current,
     ),
-    (r"(?:förra|föregående) år\w*|i fjol", lambda current: Period(current.year - 1, 3)),
 )
+LAST_YEAR = r"(?:förra|föregående) år\w*|i fjol|fjolårets"
+THIS_YEAR = r"i år|årets|(?:detta|det här|innevarande) år\w*"
 _YEAR = r"(?:19|20)\d\d"
 
 HELP_PHRASES = (
@@ -90,6 +104,10 @@ HELP_PHRASES = (
     r"|vad kan (?:du|jag|man)(?: göra| fråga(?: om)?| hjälpa till med)?(?: dig)?"
     r"|hur (?:funkar|fungerar) (?:det|du|boten|detta|det här)"
     r"|hur (?:använder|gör) (?:jag|man)(?: dig| boten)?"
+)
+THANKS_PHRASES = (
+    r"(?:tusen |stort |varmt )?(?:jätte)?tack\w*(?: (?:så )?(?:mycket|jättemycket|mkt))?"
+    r"(?: för (?:hjälpen|svaret|svaren|infon|informationen|det|sist|senast))?|thanks|thank you|thx|tnx"
 )
 GREETING_PHRASES = (
     r"hej\w*|hallå\w*|halloj|tjena\w*|tja|tjabba|morsning|mors|hello|hi|hey"
@@ -108,12 +126,25 @@ QUERY_WORDS = frozenset(
 # Words that carry no meaning of their own here.
 FILLER_WORDS = STOP_WORDS | frozenset(
     """
-    tack ok okej bra ja nej snälla kul dig ni bot boten uppdragsboten info information
+    ok okej bra ja nej snälla kul dig ni bot boten uppdragsboten info information
     berätta kolla se få ge typ angående gällande rörande kring ang idag förvaltning
     förvaltningen förvaltningens tertial tertialen tertialet period perioden senaste senast
     aktuell aktuella just hittills ännu redan
     """.split()
 )
+# Question verbs and adverbs ("vad jobbar TN med", "hur ligger KS till"): never search words.
+# Matched exactly, without typos, so that they do not swallow misspelt content words.
+QUESTION_WORDS = frozenset(
+    """
+    få får fick fått ligger ligga låg legat jobbar jobba jobbat jobbade sysslar syssla pysslar
+    håller hålla höll hållit finns fanns funnits står stå stod stått ser såg sett hittat
+    ansvarar ansvara ansvarig ansvariga tilldelats tilldelat tilldelade gett givit getts
+    egentligen fortfarande numera också även ens väl alltså liksom nog sen varför vem vems
+    tror undrar undra veta vet kunna kunde måste borde behöver mina mitt vårt era ert
+    år året ny nytt nya kf kommunfullmäktige fullmäktige
+    """.split()
+)
+FILLER_PHRASES = r"i (?:rätt )?tid|i dag|under (?:året|perioden)"
 # Vocabulary for typos ("uppdarg", "statsu"): only long words, so that short ones stay exact.
 _TYPO_VOCABULARY = sorted(w for w in QUERY_WORDS | FILLER_WORDS if len(w) >= 5)
 
@@ -133,6 +164,7 @@ class StatusQuery:
     categories: frozenset[StatusCategory] = frozenset()  # empty = all
     period: Period | None = None  # None = the latest period with data (caller decides)
     text: str | None = None  # free-text search words, or None
+    year: int | None = None  # with period None: the newest period of this year with data
 
     def to_data(self) -> dict[str, Any]:
         """A JSON-able form for card button payloads."""
@@ -141,6 +173,7 @@ class StatusQuery:
             "categories": [c.value for c in ORDER if c in self.categories],
             "period": self.period.label if self.period else None,
             "text": self.text,
+            "year": self.year,
         }
 
     @classmethod
@@ -155,11 +188,13 @@ class StatusQuery:
         except PeriodError:
             period = None
         text = clean(data["text"])[:MAX_LENGTH] if isinstance(data.get("text"), str) else ""
+        year = data.get("year")
         return cls(
             committees=tuple(dict.fromkeys(c for c in committees if len(c) <= 20)),
             categories=frozenset(categories[c] for c in _strings(data.get("categories")) if c in categories),
             period=period,
             text=text or None,
+            year=year if type(year) is int and 1900 <= year <= 2100 and period is None else None,
         )
 
 
@@ -178,11 +213,16 @@ class Greeting:
 
 
 @dataclass(frozen=True)
+class Thanks:
+    pass
+
+
+@dataclass(frozen=True)
 class Unknown:
     text: str
 
 
-Intent = StatusQuery | Help | Greeting | Unknown
+Intent = StatusQuery | Help | Greeting | Thanks | Unknown | UpdateRequest | HistoryRequest
 
 
 @dataclass
@@ -190,6 +230,7 @@ class _Word:
     text: str  # as written
     key: str  # folded
     token: int  # index of the whitespace/punctuation-separated token it is part of
+    marked: bool = False  # the token is "SAN:s" or "san-uppdrag": an abbreviation for sure
     used: bool = False
 
 
@@ -205,23 +246,30 @@ def understand(text: str, committees: Sequence[Committee], *, today: date) -> In
 
 
 def _understand(message: str, committees: tuple[Committee, ...], today: date) -> Intent:
+    request = parse_update(message, today=today)
+    if request is not None:
+        return request
     if message and not message.strip("?¿ "):
         return Help()
     tokens, words = _split(message)
+    thanks = bool(_take(words, THANKS_PHRASES))
     asks_help = bool(_take(words, HELP_PHRASES))
     greets = bool(_take(words, GREETING_PHRASES))
     categories = frozenset().union(*(cats for pattern, cats in CATEGORY_PHRASES if _take(words, pattern)))
-    period = _find_period(words, today)
+    _take(words, FILLER_PHRASES)
+    period, year, named_period = _find_period(words, today)
     found_committees = _find_committees(words, committees)
     asks_status = _take_filler(words)
     text = _leftover_text(tokens, words)
 
-    if found_committees or categories or period or text:
-        return StatusQuery(found_committees, categories, period, text)
+    if found_committees or categories or period or year or text:
+        return StatusQuery(found_committees, categories, period, text, year)
     if asks_help:
         return Help()
-    if asks_status:
+    if asks_status or named_period:
         return StatusQuery()
+    if thanks:
+        return Thanks()
     if greets:
         return Greeting()
     return Unknown(message)
@@ -244,7 +292,9 @@ def _split(message: str) -> tuple[list[str], list[_Word]]:
     for match in _TOKEN.finditer(message):
         token = _GENITIVE.sub("", match.group())
         tokens.append(token)
-        words += [_Word(p, fold(p), len(tokens) - 1) for p in _PART_SEPARATOR.split(token) if p]
+        parts = [p for p in _PART_SEPARATOR.split(token) if p]
+        marked = len(parts) > 1 or token != match.group()
+        words += [_Word(p, fold(p), len(tokens) - 1, marked) for p in parts]
     return tokens, words
 
 
@@ -268,22 +318,25 @@ def _whole_words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\S)(?:{pattern})(?!\S)")
 
 
-def _find_period(words: list[_Word], today: date) -> Period | None:
-    current = period_containing(today)
+def _find_period(words: list[_Word], today: date) -> tuple[Period | None, int | None, bool]:
+    """The period, or a year alone (its newest period with data), and whether one was named."""
     relative = [shift for pattern, shift in RELATIVE_PHRASES if _take(words, pattern)]
-    terms = [
-        term or _TERM_NUMBERS[next(g for g in match.groups() if g)]
+    terms = [  # (term, year written right after it or None)
+        (term or _TERM_NUMBERS[next(g for g in groups if g)], full_year(year) if year else None)
         for pattern, term in TERM_PHRASES
-        for match in _take(words, pattern)
+        for *groups, year in (m.groups() for m in _take(words, f"(?:{pattern}){_TERM_YEAR}"))
     ]
+    not_a_term = bool(_take(words, NOT_A_TERM))
     years = [int(match.group()) for match in _take(words, _YEAR)]
+    years += [today.year - 1] if _take(words, LAST_YEAR) else []
+    this_year = bool(_take(words, THIS_YEAR))  # "årets delår"; "KS uppdrag i år" is no filter
     if relative:
-        return relative[0](current)
+        return relative[0](period_containing(today)), None, True
     if terms:
-        return Period(years[0] if years else today.year, terms[0])
-    if years:  # a year alone: its year-end report, or the current period this year
-        return current if years[0] == today.year else Period(years[0], 3)
-    return None
+        term, year = terms[0]
+        year = year or (years[0] if years else today.year if this_year else None)
+        return (Period(year, term) if year else latest_period(term, today)), None, True
+    return None, (years[0] if years else None), bool(years) or not_a_term
 
 
 def _find_committees(words: list[_Word], committees: tuple[Committee, ...]) -> tuple[str, ...]:
@@ -292,9 +345,13 @@ def _find_committees(words: list[_Word], committees: tuple[Committee, ...]) -> t
     for i, word in enumerate(words):
         # Abbreviations only exactly ("tn", "SAN"), or as "TNs" written in capitals.
         key = word.key
-        if key not in abbreviations and word.text.endswith("s") and word.text[:-1].isupper():
+        capitals_s = word.text.endswith("s") and word.text[:-1].isupper()
+        capitals = capitals_s or word.text.isupper()
+        if key not in abbreviations and capitals_s:
             key = key[:-1]
-        if not word.used and key in abbreviations:
+        if word.used or key not in abbreviations:
+            continue
+        if capitals or _lowercase_abbreviation(words, i, abbreviations):
             word.used = True
             found.append((i, abbreviations[key]))
 
@@ -317,6 +374,20 @@ def _find_committees(words: list[_Word], committees: tuple[Committee, ...]) -> t
                 w.used = True
             found.append((i, abbreviation))
     return tuple(dict.fromkeys(abbreviation for _, abbreviation in sorted(found)))
+
+
+def _lowercase_abbreviation(words: list[_Word], i: int, abbreviations: dict[str, str]) -> bool:
+    """"tn", "san:s", "san-uppdrag", "visa san", "san uppdrag", "status för san" – but not
+    "san francisco", "von sydow": a lowercase abbreviation of three letters or more (which may
+    be an ordinary word) followed by an unknown word needs a known word before it."""
+    if len(words[i].key) < 3 or words[i].marked or i + 1 == len(words):
+        return True
+    return any(_known(w, abbreviations) for w in (words[i + 1], words[i - 1] if i else None) if w)
+
+
+def _known(word: _Word, abbreviations: dict[str, str]) -> bool:
+    key = word.key
+    return word.used or key in abbreviations or key.isdigit() or key in QUESTION_WORDS or bool(_vocabulary_word(key))
 
 
 def _committee_vocabulary(
@@ -342,22 +413,28 @@ def _vocabulary(
 
 
 def _take_filler(words: list[_Word]) -> bool:
-    """Mark filler words used, tolerating a typo in long ones; True if one asks for status."""
+    """Mark filler and question words used; True if one asks for status."""
     asks_status = False
     for word in words:
         if word.used:
             continue
-        key = word.key
-        if key not in QUERY_WORDS and key not in FILLER_WORDS and len(key) >= 5:
-            edits = 1 if len(key) < 9 else 2
-            match = process.extractOne(
-                key, _TYPO_VOCABULARY, scorer=DamerauLevenshtein.distance, score_cutoff=edits
-            )
-            key = match[0] if match else key
-        if key in QUERY_WORDS or key in FILLER_WORDS:
+        key = word.key if word.key in QUESTION_WORDS else _vocabulary_word(word.key)
+        if key:
             word.used = True
             asks_status = asks_status or key in QUERY_WORDS
     return asks_status
+
+
+@lru_cache(maxsize=1024)
+def _vocabulary_word(key: str) -> str | None:
+    """The query or filler word ``key`` is, tolerating a typo in long words ("uppdarg")."""
+    if key in QUERY_WORDS or key in FILLER_WORDS:
+        return key
+    if len(key) < 5:
+        return None
+    edits = 1 if len(key) < 9 else 2
+    match = process.extractOne(key, _TYPO_VOCABULARY, scorer=DamerauLevenshtein.distance, score_cutoff=edits)
+    return match[0] if match else None
 
 
 def _leftover_text(tokens: list[str], words: list[_Word]) -> str | None:
@@ -365,7 +442,10 @@ def _leftover_text(tokens: list[str], words: list[_Word]) -> str | None:
     pieces = []
     for index, token in enumerate(tokens):
         parts = [w for w in words if w.token == index]
-        content = [w for w in parts if not w.used and len(w.key) > 1 and any(ch.isalpha() for ch in w.key)]
+        content = [  # no "e", "va", "ju"; "EU" stays
+            w for w in parts
+            if not w.used and (len(w.key) > 2 or w.text.isupper()) and any(ch.isalpha() for ch in w.key)
+        ]
         if content and len(content) == len(parts):
             pieces.append(token)
         else:

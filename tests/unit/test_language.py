@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.language.understand import Greeting, Help, StatusQuery, Unknown, understand
+from bot.language.understand import Greeting, Help, StatusQuery, Thanks, Unknown, understand
 from storage.committees import Committee, load_committees
 from storage.periods import Period
 from storage.statuses import StatusCategory
@@ -22,13 +22,18 @@ NOT_DONE = frozenset(StatusCategory) - DONE
 
 
 def Q(
-    *committees: str, categories=frozenset(), period: str | None = None, text: str | None = None
+    *committees: str,
+    categories=frozenset(),
+    period: str | None = None,
+    text: str | None = None,
+    year: int | None = None,
 ) -> StatusQuery:
     return StatusQuery(
         committees=committees,
         categories=categories,
         period=Period.parse(period) if period else None,
         text=text,
+        year=year,
     )
 
 
@@ -48,6 +53,34 @@ CASES = [
     ("Social- och arbetsmarknadsnämnden", Q("SAN")),
     ("kommunstyrelsens uppdrag", Q("KS")),
     ("vad har valnämnden för uppdrag?", Q("VN")),
+    # Committee questions with question verbs are no searches.
+    ("Vilka uppdrag har tekniska nämnden fått?", Q("TN")),
+    ("Hur ligger KS till?", Q("KS")),
+    ("vad jobbar TN med", Q("TN")),
+    ("hur ser det ut för KS?", Q("KS")),
+    ("Hur går det för tekniska nämnden egentligen?", Q("TN")),
+    ("vad har KS för uppdrag från kommunfullmäktige", Q("KS")),
+    ("vilka uppdrag har KF gett TN", Q("TN")),
+    ("vad ansvarar BUN för?", Q("BUN")),
+    # Aliases.
+    ("vård och omsorg", Q("VON")),
+    ("kultur och fritid", Q("KFN")),
+    ("barn och utbildning", Q("BUN")),
+    ("kulturnämnden", Q("KFN")),
+    ("Vilka uppdrag har socialtjänsten?", Q("SAN")),
+    ("skolans uppdrag", Q("BUN")),
+    # A lowercase abbreviation that is also a word needs context.
+    ("SAN", Q("SAN")),
+    ("san", Q("SAN")),
+    ("san uppdrag", Q("SAN")),
+    ("visa san", Q("SAN")),
+    ("status för san", Q("SAN")),
+    ("san-uppdrag", Q("SAN")),
+    ("san:s uppdrag", Q("SAN")),
+    ("san francisco", Q(text="san francisco")),
+    ("San Francisco", Q(text="San Francisco")),
+    ("von sydow", Q(text="von sydow")),
+    ("KSB", Q(text="KSB")),
     ("KS och TN", Q("KS", "TN")),
     ("uppdrag för tekniska nämnden och socialnämnden", Q("TN", "SAN")),
     ("miljö- och samhällsnämndens ej rapporterade uppdrag förra tertialen",
@@ -62,7 +95,8 @@ CASES = [
     # Ordinary words are not committees.
     ("samhället", Q(text="samhället")),
     ("teknik", Q(text="teknik")),
-    ("utbildning i skolan", Q(text="utbildning skolan")),
+    ("kultur", Q(text="kultur")),
+    ("utbildning i skolan", Q("BUN", text="utbildning")),  # "skolan" is an alias of BUN
     # All assignments.
     ("lista alla uppdrag", Q()),
     ("uppdrag", Q()),
@@ -88,6 +122,22 @@ CASES = [
     ("orapporterade", Q(categories=NOT_REPORTED)),
     ("vilka saknar rapport?", Q(categories=NOT_REPORTED)),
     ("genomförda och på väg", Q(categories=DONE | ON_TRACK)),
+    # Negation counts across "bli/blir/att bli/kommer att bli": those are at risk.
+    ("uppdrag som riskerar att inte bli klara", Q(categories=AT_RISK)),
+    ("uppdrag som inte blir klara i tid", Q(categories=AT_RISK)),
+    ("uppdrag som inte bli genomförda", Q(categories=AT_RISK)),
+    ("vilka blir inte färdiga?", Q(categories=AT_RISK)),
+    ("TN-uppdrag som kommer inte att bli klara", Q("TN", categories=AT_RISK)),
+    ("uppdrag som inte hinner bli klara i år", Q(categories=AT_RISK)),
+    ("riskerar att bli försenade", Q(categories=AT_RISK)),
+    ("Finns det några försenade uppdrag?", Q(categories=AT_RISK)),
+    # ... while "inte klara"/"ej genomförda" is everything not done.
+    ("inte klara", Q(categories=NOT_DONE)),
+    ("Vilka uppdrag är inte klara än?", Q(categories=NOT_DONE)),
+    ("uppdrag som har inte blivit genomförda", Q(categories=NOT_DONE)),
+    ("visa uppdrag som ej är genomförda i tid", Q(categories=NOT_DONE)),
+    ("pågående uppdrag", Q(categories=NOT_DONE)),
+    ("vilka uppdrag blir klara i tid?", Q(categories=DONE | ON_TRACK)),
     # Periods.
     ("ks uppdrag t1 2022", Q("KS", period="T1 2022")),
     ("T1 2022", Q(period="T1 2022")),
@@ -105,12 +155,40 @@ CASES = [
     ("status föregående period", Q(period="T2 2026")),
     ("denna tertial", Q(period="T3 2026")),
     ("nuvarande period", Q(period="T3 2026")),
+    # Two-digit years after a term.
+    ("T1-22", Q(period="T1 2022")),
+    ("T1 22", Q(period="T1 2022")),
+    ("t1/22", Q(period="T1 2022")),
+    ("delår -22", Q(period="T2 2022")),
+    ("bokslut 21", Q(period="T3 2021")),
+    ("status T1 22 för KS", Q("KS", period="T1 2022")),
+    ("TN:s uppdrag delår '22", Q("TN", period="T2 2022")),
+    ("T2 förra året", Q(period="T2 2025")),
+    ("årets delår", Q(period="T2 2026")),
+    ("fjolårets bokslut", Q(period="T3 2025")),
+    # A year alone: the newest period of that year with data (the caller decides).
+    ("TN 2022", Q("TN", year=2022)),
+    ("ks 2022", Q("KS", year=2022)),
+    ("uppdrag 2022", Q(year=2022)),
+    ("förra året", Q(year=2025)),
+    ("i fjol", Q(year=2025)),
+    # Not a period: no period, no search text.
+    ("T4 2022", Q(year=2022)),
+    ("KS T4", Q("KS")),
+    ("T0", Q()),
+    # "i år" and "i tid" are filler.
+    ("KS uppdrag i år", Q("KS")),
+    ("hur går det för TN i år?", Q("TN")),
     # Free-text questions keep the user's words, casing and order.
     ("hur går det med stadsrumsanalysen i Torvalla-Odensala?", Q(text="stadsrumsanalysen Torvalla-Odensala")),
     ("hur går det med linjenätet?", Q(text="linjenätet")),
     ("något om purple flag?", Q(text="purple flag")),
     ("vad händer med trygghetsvandringen", Q(text="trygghetsvandringen")),
     ("HUR GÅR DET MED DAGVATTNET", Q(text="DAGVATTNET")),
+    ("KS dagvatten", Q("KS", text="dagvatten")),
+    ("tn dagvatten", Q("TN", text="dagvatten")),
+    ("KS EU-uppdrag", Q("KS", text="EU")),
+    ("e det nåt nytt om linjenätet", Q(text="linjenätet")),
     ("KS uppdrag om trygghet", Q("KS", text="trygghet")),
     ("asdf qwerty", Q(text="asdf qwerty")),
     # Everything at once, with a Teams mention.
@@ -120,6 +198,10 @@ CASES = [
         Q("KS", "TN", categories=NOT_DONE, period="T2 2022"),
     ),
     ("<at>Uppdragsboten</at> status för TN", Q("TN")),
+    # Mentions of colleagues are removed as well as the bot's.
+    ("<at>Anna Andersson</at> status för TN", Q("TN")),
+    ('<at id="1">Uppdragsboten</at> <at id="2">Anna Andersson</at> visa KS', Q("KS")),
+    ("Kan du visa SAN:s uppdrag <at>Per Persson</at>?", Q("SAN")),
     ("hej, status för TN", Q("TN")),
     # Help and greetings.
     ("hjälp", Help()),
@@ -132,13 +214,22 @@ CASES = [
     ("Hallå!", Greeting()),
     ("god morgon", Greeting()),
     ("tjena 👋", Greeting()),
+    # Thanks.
+    ("tack", Thanks()),
+    ("tack så mycket", Thanks()),
+    ("Tackar!", Thanks()),
+    ("tusen tack för hjälpen", Thanks()),
+    ("ok tack", Thanks()),
+    ("hej och tack", Thanks()),
+    ("hjälp tack", Help()),  # "tack" as "please"
+    ("visa TN tack", Q("TN")),
     # Nothing to go on.
     ("", Unknown("")),
     ("   \n\t ", Unknown("")),
     ("👍", Unknown("👍")),
     ("...!!!", Unknown("...!!!")),
     ("12345", Unknown("12345")),
-    ("tack", Unknown("tack")),
+    ("<at>Uppdragsboten</at> <at>Anna Andersson</at>", Unknown("")),
     ("<at>Uppdragsboten</at>", Unknown("")),
 ]
 
@@ -155,7 +246,12 @@ ANOTHER_TODAY = date(2027, 2, 10)  # in T1 2027; the previous period is T3 2026
     ("message", "period"),
     [
         ("T1", "T1 2027"),
-        ("delåret", "T2 2027"),
+        ("delåret", "T2 2026"),  # T2 2027 has not begun: the latest delår
+        ("T2", "T2 2026"),
+        ("bokslutet", "T3 2026"),
+        ("årsredovisningen", "T3 2026"),
+        ("T3", "T3 2026"),
+        ("årets delår", "T2 2027"),  # asked for explicitly
         ("förra tertialen", "T3 2026"),
         ("denna tertial", "T1 2027"),
         ("bokslut 2025", "T3 2025"),
@@ -163,6 +259,22 @@ ANOTHER_TODAY = date(2027, 2, 10)  # in T1 2027; the previous period is T3 2026
 )
 def test_relative_periods_follow_today(message: str, period: str) -> None:
     assert understand(message, COMMITTEES, today=ANOTHER_TODAY) == Q(period=period)
+
+
+@pytest.mark.parametrize(
+    ("today", "periods"),
+    [  # the periods of "T1", "delåret" and "bokslutet"
+        (date(2027, 1, 1), ("T1 2027", "T2 2026", "T3 2026")),
+        (date(2027, 4, 30), ("T1 2027", "T2 2026", "T3 2026")),
+        (date(2027, 5, 1), ("T1 2027", "T2 2027", "T3 2026")),
+        (date(2027, 8, 31), ("T1 2027", "T2 2027", "T3 2026")),
+        (date(2027, 9, 1), ("T1 2027", "T2 2027", "T3 2027")),
+        (date(2027, 12, 31), ("T1 2027", "T2 2027", "T3 2027")),
+    ],
+)
+def test_a_term_without_a_year_is_the_latest_that_has_begun(today: date, periods: tuple[str, ...]) -> None:
+    for message, period in zip(("T1", "delåret", "bokslutet"), periods, strict=True):
+        assert understand(message, COMMITTEES, today=today) == Q(period=period), message
 
 
 def test_committees_are_data_not_code() -> None:
@@ -185,7 +297,7 @@ def test_committees_are_data_not_code() -> None:
     ],
 )
 def test_odd_input_never_raises(message: str) -> None:
-    assert isinstance(understand(message, COMMITTEES, today=TODAY), (StatusQuery, Help, Greeting, Unknown))
+    assert isinstance(understand(message, COMMITTEES, today=TODAY), (StatusQuery, Help, Greeting, Thanks, Unknown))
 
 
 def test_long_input_is_truncated() -> None:
@@ -203,9 +315,20 @@ def test_status_query_round_trips_through_data() -> None:
         "categories": ["bedöms inte bli genomfört", "ej genomfört"],
         "period": "T2 2022",
         "text": "purple flag",
+        "year": None,
     }
     assert StatusQuery.from_data(data) == query
     assert StatusQuery.from_data(StatusQuery().to_data()) == StatusQuery()
+
+
+def test_year_round_trips_and_old_payloads_still_work() -> None:
+    query = Q("TN", year=2022)
+    assert query.to_data()["year"] == 2022
+    assert StatusQuery.from_data(query.to_data()) == query
+    old = {"committees": ["TN"], "categories": [], "period": None, "text": None}  # before "year"
+    assert StatusQuery.from_data(old) == Q("TN")
+    for bad in ("2022", 22.0, True, 99999, -1):
+        assert StatusQuery.from_data({"year": bad}) == StatusQuery()
 
 
 @pytest.mark.parametrize(
