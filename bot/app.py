@@ -11,7 +11,11 @@ from aiohttp import web
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity
 
+from botbuilder.core import ConversationState
+
 from bot.adapter import create_adapter, create_authentication
+from dialogs.state import SqlStorage
+from dialogs.update_assignment import UpdateAssignmentDialog
 from bot.handler import UppdragsBot
 from bot.routes import Answers
 from bot.services import Services, today_in_sweden
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
+TODAY = web.AppKey("today", object)  # tests may fix "today"; the bot uses Swedish time
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -39,7 +44,7 @@ async def messages(request: web.Request) -> web.Response:
     body = await request.read()  # raises 413 beyond client_max_size
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return _error(400, "the body is not valid JSON")
     if not isinstance(payload, dict):
         return _error(400, "the body must be a JSON object (an Activity)")
@@ -49,6 +54,8 @@ async def messages(request: web.Request) -> web.Response:
         return _error(400, "the body is not a valid Activity")
     if not activity.type:
         return _error(400, "the Activity has no type")
+    if not (activity.conversation and activity.conversation.id) or not activity.service_url:
+        return _error(400, "the Activity needs conversation.id and serviceUrl")
 
     services = request.app[SERVICES]
     auth_header = request.headers.get("Authorization", "")
@@ -88,7 +95,13 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     authentication = create_authentication(settings)
     adapter = create_adapter(settings, authentication)
-    bot = UppdragsBot(Answers(engine, today=today_in_sweden))
+    today = app.get(TODAY, today_in_sweden)
+    dialog = UpdateAssignmentDialog(engine, today=today, open_reporting=settings.open_reporting)
+    bot = UppdragsBot(
+        Answers(engine, today=today),
+        conversation_state=ConversationState(SqlStorage(engine)),
+        dialog=dialog,
+    )
     app[SERVICES] = Services(engine=engine, authentication=authentication, adapter=adapter, bot=bot)
     yield
     engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from bot import cards
 from bot.language.search import Document, rank
 from bot.language.understand import StatusQuery
-from storage import conversations, queries
+from storage import bot_state, conversations, queries
 from storage.committees import Committee
 from storage.db import session_scope
 from storage.periods import Period, PeriodError, period_containing
@@ -107,6 +107,16 @@ class Answers:
             )
             return conversations.claim_welcome(session=session, conversation_id=installed.conversation_id)
 
+    async def claim_activity(self, conversation_id: str, activity_id: str) -> bool:
+        """False when this activity was handled already (Teams resends after 15 s)."""
+        return await asyncio.to_thread(self._claim_activity, conversation_id, activity_id)
+
+    def _claim_activity(self, conversation_id: str, activity_id: str) -> bool:
+        with session_scope(self._engine) as session:
+            return bot_state.claim_activity(
+                session=session, conversation_id=conversation_id, activity_id=activity_id
+            )
+
     async def uninstalled(self, conversation_id: str) -> None:
         await asyncio.to_thread(self._uninstalled, conversation_id)
 
@@ -120,6 +130,23 @@ class Answers:
     async def not_understood(self, reply: Reply) -> None:
         await reply(cards.suggestions_card(NOT_UNDERSTOOD, EXAMPLES))
 
+    async def history(self, reply: Reply, text: str) -> None:
+        await reply(await asyncio.to_thread(self._history, text))
+
+    def _history(self, text: str) -> str | dict:
+        with session_scope(self._engine) as session:
+            reported = queries.reported_periods(session=session)
+            period = reported[0] if reported else period_containing(self.today())
+            found = _search(queries.find_statuses(session=session, period=period), text)
+            if not found:
+                return cards.suggestions_card(
+                    f"Jag hittade inget uppdrag som handlar om ”{text}”.", EXAMPLES
+                )
+            reports = queries.history(session=session, assignment_id=found[0].assignment_id)
+        if not reports:
+            return f"Det finns inga rapporter för ”{found[0].title}” ännu."
+        return cards.history_card(reports)
+
     async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> None:
         await reply(await asyncio.to_thread(self._status, query, max(1, page)))
 
@@ -132,7 +159,12 @@ class Answers:
         with session_scope(self._engine) as session:
             committees = {c.abbreviation: c for c in queries.list_committees(session=session)}
             reported = queries.reported_periods(session=session)
-            period = query.period or (reported[0] if reported else period_containing(self.today()))
+            in_year = [p for p in reported if query.year is None or p.year == query.year]
+            period = query.period or (
+                in_year[0] if in_year
+                else Period(query.year, 3) if query.year
+                else period_containing(self.today())
+            )
             statuses = queries.find_statuses(
                 session=session,
                 period=period,
@@ -140,7 +172,12 @@ class Answers:
                 categories=query.categories,
             )
         if query.text:
-            statuses = _search(statuses, query.text)
+            found = _search(statuses, query.text)
+            if not found and (query.committees or query.categories) and statuses:
+                # "KS dagvatten" without a match: the committee's list is the better answer.
+                query = replace(query, text=None)
+                found = statuses
+            statuses = found
             if not statuses:
                 return cards.suggestions_card(
                     f"Jag hittade inget uppdrag i {period.label} som handlar om ”{query.text}”. "
@@ -149,7 +186,8 @@ class Answers:
                 )
             if len(statuses) == 1:
                 return self._assignment_card(statuses[0])
-        if not statuses:
+        no_reports_yet = reported and period not in reported
+        if not statuses or (no_reports_yet and StatusCategory.NOT_REPORTED not in query.categories):
             return _nothing_found(query, period, [committees[c] for c in query.committees if c in committees], reported)
         return _list_card(query, period, statuses, committees, page)
 
@@ -206,7 +244,7 @@ def _list_card(
     start = (page - 1) * cards.PAGE_SIZE
     more = None
     if page < pages:
-        fixed = StatusQuery(query.committees, query.categories, period, query.text)
+        fixed = replace(query, period=period, year=None)
         more = {"action": "show_status", "query": fixed.to_data(), "page": page + 1}
     return cards.status_list_card(
         statuses[start : start + cards.PAGE_SIZE],
@@ -223,10 +261,11 @@ def _list_card(
 def _nothing_found(
     query: StatusQuery, period: Period, chosen: list[Committee], reported: list[Period]
 ) -> str:
+    if reported and period not in reported:
+        return (
+            f"Det finns inga rapporter för {period.label} ({period.name}) ännu. "
+            f"Rapporterade perioder: {', '.join(p.label for p in reported[:6])}."
+        )
     who = " och ".join(c.display for c in chosen) if chosen else "Nämnderna"
     what = describe_filter(query.categories)
-    sentence = f"{who} har inga uppdrag{' ' + what if what else ''} i {period.label}."
-    if reported and period not in reported:
-        others = ", ".join(p.label for p in reported[:6])
-        sentence += f" Det finns rapporterade uppdrag för {others}."
-    return sentence
+    return f"{who} har inga uppdrag{' ' + what if what else ''} i {period.label}."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -24,4 +23,4 @@ class Services:
     authentication: ConfigurationBotFrameworkAuthentication
     adapter: CloudAdapter
     bot: ActivityHandler
-    today: Callable[[], date] = today_in_sweden
+

@@ -8,6 +8,8 @@ import aiohttp
 import pytest
 
 from bot.app import create_app
+from storage import conversations
+from storage.db import make_engine, session_scope
 from tests.e2e.conftest import TENANT, TeamsUser, cards_of
 from tests.e2e.fake_connector import SigningKey
 
@@ -28,16 +30,29 @@ async def post_raw(url: str, body: bytes, headers: dict[str, str]) -> int:
         (b'[{"type": "message"}]', {"Content-Type": "application/json"}, 400),
         (b'"message"', {"Content-Type": "application/json"}, 400),
         (b'{"text": "no type"}', {"Content-Type": "application/json"}, 400),
+        (b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"}, 400),
+        (b'{"type": "message", "text": "hej", "serviceUrl": "http://127.0.0.1:9"}',
+         {"Content-Type": "application/json"}, 400),
+        (b'{"type": "message", "text": "hej", "conversation": {"id": "a:1"}}',
+         {"Content-Type": "application/json"}, 400),
+        (b'{"type": "message", "conversation": null, "serviceUrl": "http://127.0.0.1:9"}',
+         {"Content-Type": "application/json"}, 400),
         (b"\xff\xfe not utf-8", {"Content-Type": "application/json"}, 400),
         (b'{"type": "message"}', {}, 415),
         (b'{"type": "message"}', {"Content-Type": "text/plain"}, 415),
         (b'{"type": "message", "text": "' + b"a" * 400_000 + b'"}', {"Content-Type": "application/json"}, 413),
     ],
-    ids=["malformed-json", "json-array", "json-string", "no-type", "not-utf8", "no-content-type",
+    ids=["malformed-json", "json-array", "json-string", "no-type", "deeply-nested", "no-conversation",
+         "no-service-url", "null-conversation", "not-utf8", "no-content-type",
          "text-plain", "too-large"],
 )
 async def test_client_errors_get_4xx(bot_url, body, headers, status):
     assert await post_raw(bot_url, body, headers) == status
+
+
+async def test_unsupported_invoke_is_acknowledged_not_501(user):
+    status, replies = await user.post(user.activity(type="invoke", name="composeExtension/query", value={}))
+    assert status == 200 and replies == []
 
 
 async def test_wrong_method_and_path(bot_url):
@@ -46,6 +61,14 @@ async def test_wrong_method_and_path(bot_url):
             assert resp.status == 405
         async with session.post(f"{bot_url}/api/nothing", json={}) as resp:
             assert resp.status == 404
+
+
+def test_ping_reports_an_unreachable_database():
+    from storage.db import ping
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    assert ping(engine) is False
+    engine.dispose()
 
 
 async def test_healthz_reports_the_database(bot_url):
@@ -113,9 +136,17 @@ async def tenant_locked_url(aiohttp_server, settings):
     return str(server.make_url("")).rstrip("/")
 
 
-async def test_other_tenants_get_no_reply(tenant_locked_url, connector):
+async def test_other_tenants_get_no_reply_and_nothing_is_written(tenant_locked_url, connector, database_url):
     stranger = TeamsUser(tenant_locked_url, connector, tenant="11111111-2222-4333-8444-555555555555")
     status, replies = await stranger.post(stranger.activity(text="status för TN-uppdrag"))
     assert status in (200, 201) and replies == []
+    for install in (stranger.activity(type="installationUpdate", action="add"),
+                    stranger.activity(type="conversationUpdate", membersAdded=[{"id": "28:uppdragsboten"}])):
+        status, replies = await stranger.post(install)
+        assert status in (200, 201) and replies == []
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        assert conversations.find(session=session, conversation_id=stranger.conversation_id) is None
+    engine.dispose()
     member = TeamsUser(tenant_locked_url, connector)
     assert len(cards_of(await member.say("status för TN-uppdrag"))) == 1

@@ -73,8 +73,36 @@ async def test_committee_without_assignments_gets_a_friendly_answer(user):
 async def test_period_without_data_names_the_periods_that_have_some(user):
     replies = await user.say("KS uppdrag T1 2021")
     text = visible_text(replies)
-    assert "inga uppdrag" in text and "T1 2021" in text
-    assert "T1 2022" in text
+    assert "inga rapporter för T1 2021" in text
+    assert "Rapporterade perioder: T1 2022" in text
+
+
+async def test_period_without_reports_is_not_a_card_of_blanks(user):
+    replies = await user.say("delår 2022")
+    assert not cards_of(replies)
+    assert "inga rapporter för T2 2022 (delår 2022)" in replies[0]["text"]
+
+
+async def test_committee_with_unmatched_words_still_gets_its_list(user):
+    [card] = cards_of(await user.say("TN uppdrag fotboll"))
+    assert titles_in(card) == EXPECTED["TN"]
+
+
+async def test_history_for_an_assignment(user):
+    [card] = cards_of(await user.say("historik för linjenätet"))
+    text = "\n".join(texts_of(card))
+    assert "Historik" in text and LINJENAT in text
+    assert "T1 2022: 🔵 Bedöms bli genomfört" in text
+
+
+async def test_garbage_card_submit_is_not_an_error(user):
+    for value in ({"action": "show_assignment", "assignment_id": 10**30},
+                  {"action": "show_assignment", "assignment_id": "x"},
+                  {"action": "show_status", "query": "nonsense", "page": -5},
+                  {"unexpected": [1, 2, 3]}):
+        replies = await user.press(value)
+        assert len(replies) == 1
+        assert "Något gick fel" not in visible_text(replies)
 
 
 async def test_status_filters(user):
