@@ -198,6 +198,13 @@ def show_assignment_data(item: AssignmentStatus) -> dict[str, Any]:
     return {"action": "show_assignment", "assignment_id": item.assignment_id, "period": item.period.label}
 
 
+def update_action(item: AssignmentStatus) -> Element:
+    """"Uppdatera status": starts the update dialog for this assignment and period."""
+    return submit("Uppdatera status", {
+        "action": "update_status", "assignment_id": item.assignment_id, "period": item.period.label,
+    })
+
+
 def adaptive_card(body: Sequence[Element], actions: Sequence[Element] = ()) -> Card:
     card: Card = {"type": "AdaptiveCard", "$schema": SCHEMA_URL, "version": CARD_VERSION, "body": list(body)}
     if actions:
@@ -313,7 +320,7 @@ def _list_item(item: AssignmentStatus) -> Element:
     if preview:
         parts.append(plain(preview, spacing="small"))
     button = "Visa hela" if preview != comment else "Visa detaljer"
-    parts.append(action_set([submit(button, show_assignment_data(item))], spacing="small"))
+    parts.append(action_set([submit(button, show_assignment_data(item)), update_action(item)], spacing="small"))
     return container(parts, separator=True, spacing="medium")
 
 
@@ -347,7 +354,7 @@ def assignment_card(item: AssignmentStatus, *, history: Sequence[AssignmentStatu
         if len(older) > HISTORY_MAX:
             more = len(older) - HISTORY_MAX
             body.append(text_block(f"… och {more} äldre perioder.", subtle=True, spacing="none"))
-    return adaptive_card(body)
+    return adaptive_card(body, [update_action(item)])
 
 
 def history_card(reports: Sequence[AssignmentStatus]) -> Card:
@@ -443,7 +450,9 @@ def help_card(examples: Sequence[str]) -> Card:
             "- **Välja period**, till exempel ”ks uppdrag t1 2022”, ”delår 2022” eller ”bokslutet”\n"
             "- **Söka efter ett uppdrag** med några ord ur titeln, till exempel "
             "”hur går det med stadsrumsanalysen?”\n"
-            "- **Historik** för ett uppdrag, till exempel ”historik för linjenätet”",
+            "- **Historik** för ett uppdrag, till exempel ”historik för linjenätet”\n"
+            "- **Uppdatera status och kommentar**: skriv ”uppdatera uppdrag” eller tryck "
+            "Uppdatera status på ett uppdrag",
         ),
         *_examples(examples),
     ])
@@ -465,3 +474,64 @@ def welcome_card(examples: Sequence[str]) -> Card:
 def suggestions_card(message: str, examples: Sequence[str]) -> Card:
     """For "didn't understand" and "no results": ``message`` (may quote the user) and suggestions."""
     return adaptive_card([plain(shorten(safe_line(message), PREVIEW_CHARS * 2)), *_examples(examples)])
+
+
+# --- the status update dialog ------------------------------------------------------------
+
+COMMENT_LIMIT = 4_000  # characters a reporter may write
+CHOICES_MAX = 8
+
+
+def _answer(**data: Any) -> dict[str, Any]:
+    return {"action": "dialog", **data}
+
+
+def choose_assignment_card(message: str, candidates: Sequence[AssignmentStatus]) -> Card:
+    """"Vilket uppdrag?" with a button per candidate."""
+    buttons = [
+        submit(shorten(safe_line(c.title), 80), _answer(assignment_id=c.assignment_id))
+        for c in candidates[:CHOICES_MAX]
+    ]
+    body: list[Element] = [plain(message, weight="bolder")]
+    if buttons:
+        body.append(action_set(buttons))
+    body.append(text_block("Du kan också skriva några ord ur uppdragets titel, eller ”avbryt”.", subtle=True))
+    return adaptive_card(body)
+
+
+def choose_status_card(title: str, period: Period, categories: Sequence[StatusCategory]) -> Card:
+    return adaptive_card(
+        [
+            text_block("Vilken status har uppdraget?", weight="bolder"),
+            plain(shorten(safe_line(title), DETAIL_TITLE_CHARS)),
+            text_block(f"Period: {period_text(period)}", subtle=True, spacing="none"),
+        ],
+        [submit(status_text(c), _answer(category=c.value)) for c in categories],
+    )
+
+
+def comment_card(title: str, period: Period, previous: str | None, previous_label: str | None) -> Card:
+    body: list[Element] = [
+        text_block("Skriv en kommentar om hur arbetet går", weight="bolder"),
+        plain(shorten(safe_line(title), DETAIL_TITLE_CHARS)),
+        text_block(f"Period: {period_text(period)} · högst {_number(COMMENT_LIMIT)} tecken", subtle=True,
+                   spacing="none"),
+    ]
+    actions = [submit("Nästa", _answer())]
+    if previous:
+        body.append(text_block(f"Tidigare kommentar ({previous_label}):", weight="bolder", spacing="medium"))
+        body.append(plain(shorten(" ".join(safe_paragraphs(previous)), 1_500), italic=True))
+        actions.append(submit("Behåll tidigare kommentar", _answer(keep=True)))
+    body.append({
+        "type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": COMMENT_LIMIT,
+        "placeholder": "Kommentar", "label": "Kommentar",
+    })
+    return adaptive_card(body, actions)
+
+
+def confirm_card(preview: AssignmentStatus) -> Card:
+    """The update as it will be saved, with Spara / Avbryt."""
+    card = assignment_card(preview)
+    card["body"] = [text_block("Stämmer det här? Så här sparas uppdateringen:", weight="bolder"), *card["body"]]
+    card["actions"] = [submit("Spara", _answer(confirm=True)), submit("Avbryt", _answer(confirm=False))]
+    return card

@@ -1,19 +1,46 @@
-"""The activity handler: turns Teams activities into calls on ``Answers``."""
+"""The activity handler: turns Teams activities into answers and dialog turns.
+
+Turns in one conversation run one at a time (a lock per conversation in this process); a
+turn whose dialog state was changed by another instance meanwhile is run again on fresh
+state; an activity Teams sends twice (it retries after 15 s) is handled once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
+import weakref
+from http import HTTPStatus
 
-from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import ChannelAccount
+from botbuilder.core import (
+    ActivityHandler,
+    CardFactory,
+    ConversationState,
+    InvokeResponse,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
+from botbuilder.schema import ActivityTypes, ChannelAccount
 
-from bot.language.understand import Greeting, Help, StatusQuery, Unknown, understand
 from bot.adapter import tenant_of
+from bot.language.understand import (
+    Greeting,
+    Help,
+    HistoryRequest,
+    StatusQuery,
+    Thanks,
+    UpdateRequest,
+    understand,
+)
+from bot.language.update import is_cancel, is_status_question
 from bot.routes import Answers, InstalledIn, Reply
+from dialogs.state import StateConflictError
+from dialogs.update_assignment import CANCELLED, DIALOG_ID, HELP_REQUESTED, Reporter, UpdateAssignmentDialog
 
 log = logging.getLogger(__name__)
-_TAGS = re.compile(r"<[^>]{0,200}>")
+TURN_ATTEMPTS = 3
 
 
 def reply_to(context: TurnContext) -> Reply:
@@ -41,35 +68,150 @@ def installed_in(context: TurnContext) -> InstalledIn:
 
 
 def _as_int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    """A database id or page number from a card payload; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if 0 < number < 2**31 else None
 
 
 class UppdragsBot(ActivityHandler):
-    def __init__(self, answers: Answers):
+    def __init__(
+        self,
+        answers: Answers,
+        *,
+        conversation_state: ConversationState,
+        dialog: UpdateAssignmentDialog,
+    ):
         self._answers = answers
+        self._state = conversation_state
+        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._dialogs.add(dialog)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # --- the turn ------------------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        key = activity.conversation.id
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
+                if not await self._answers.claim_activity(key, activity.id):
+                    log.info("Ignoring activity %s sent again in %s", activity.id, key)
+                    return
+            for attempt in range(1, TURN_ATTEMPTS + 1):
+                try:
+                    await super().on_turn(turn_context)
+                    await self._state.save_changes(turn_context)
+                    return
+                except StateConflictError:
+                    if attempt == TURN_ATTEMPTS:
+                        raise
+                    log.info("Dialog state of %s changed meanwhile; running the turn again", key)
+                    await self._state.load(turn_context, force=True)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         reply = reply_to(turn_context)
         activity = turn_context.activity
-        text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
-        text = _TAGS.sub(" ", text or "").strip()
+        # understand() removes <at>mentions</at> itself, the bot's and colleagues'.
+        text = (activity.text or "").strip()
         value = activity.value if isinstance(activity.value, dict) else None
-        if not text and value is not None:
+        dc = await self._dialogs.create_context(turn_context)
+
+        if value is not None and not text:
+            if value.get("action") == "update_status":
+                await self._start_update(turn_context, dc, {
+                    "assignment_id": _as_int(value.get("assignment_id")),
+                    "period": value.get("period") if isinstance(value.get("period"), str) else None,
+                })
+                return
+            if value.get("action") == "dialog" and dc.active_dialog:
+                await dc.continue_dialog()
+                return
             if await self._card_action(reply, value):
+                if dc.active_dialog:
+                    await dc.reprompt_dialog()
                 return
             text = str(value.get("text") or "").strip()
+
         intent = understand(text, await self._answers.committees(), today=self._answers.today())
+        if dc.active_dialog:
+            await self._in_dialog(turn_context, dc, text, intent)
+            return
+        if isinstance(intent, UpdateRequest):
+            await self._start_update(turn_context, dc, {
+                "text": intent.text,
+                "category": intent.category.value if intent.category else None,
+                "comment": intent.comment,
+                "period": intent.period.label if intent.period else None,
+            })
+            return
+        await self._answer(reply, intent)
+
+    async def _in_dialog(self, turn_context: TurnContext, dc, text: str, intent) -> None:
+        """A message while a dialog waits for an answer: cancel, help, a question, or the answer."""
+        if text and is_cancel(text):
+            await dc.cancel_all_dialogs()
+            await turn_context.send_activity(CANCELLED)
+        elif isinstance(intent, Help):
+            turn_context.turn_state[HELP_REQUESTED] = True
+            await dc.continue_dialog()
+        elif isinstance(intent, UpdateRequest):
+            await dc.cancel_all_dialogs()
+            await self._start_update(turn_context, dc, {
+                "text": intent.text,
+                "category": intent.category.value if intent.category else None,
+                "comment": intent.comment,
+                "period": intent.period.label if intent.period else None,
+            })
+        elif isinstance(intent, StatusQuery | HistoryRequest) and is_status_question(text):
+            await self._answer(reply_to(turn_context), intent)
+            await dc.reprompt_dialog()
+        else:
+            await dc.continue_dialog()
+
+    async def _start_update(self, turn_context: TurnContext, dc, options: dict) -> None:
+        if dc.active_dialog:
+            await dc.cancel_all_dialogs()
+        options = {k: v for k, v in options.items() if v}
+        options["reporter"] = (await self._reporter(turn_context)).to_data()
+        result = await dc.begin_dialog(DIALOG_ID, options)
+        if result.status == DialogTurnStatus.Complete:
+            log.info("Update dialog finished in one turn")
+
+    async def _reporter(self, turn_context: TurnContext) -> Reporter:
+        sender = turn_context.activity.from_property
+        principals = [sender.aad_object_id] if sender and sender.aad_object_id else []
+        if turn_context.activity.channel_id == "msteams" and sender and sender.id:
+            try:
+                member = await TeamsInfo.get_member(turn_context, sender.id)
+                principals += [p for p in (member.user_principal_name, member.email) if p]
+            except Exception as exc:  # noqa: BLE001 - the UPN is a bonus; the object id suffices
+                log.info("Could not look up the member's UPN: %s", exc)
+        return Reporter(
+            user_id=sender.aad_object_id if sender else None,
+            name=sender.name if sender else None,
+            principals=tuple(dict.fromkeys(p.lower() for p in principals)),
+        )
+
+    async def _answer(self, reply: Reply, intent) -> None:
         if isinstance(intent, StatusQuery):
             await self._answers.status(reply, intent)
         elif isinstance(intent, Help):
             await self._answers.help(reply)
         elif isinstance(intent, Greeting):
             await self._answers.greeting(reply)
+        elif isinstance(intent, Thanks):
+            await reply("Varsågod! Fråga gärna igen när du vill veta hur det går med ett uppdrag.")
+        elif isinstance(intent, HistoryRequest):
+            await self._answers.history(reply, intent.text)
         else:
-            assert isinstance(intent, Unknown)
             await self._answers.not_understood(reply)
 
     async def _card_action(self, reply: Reply, value: dict) -> bool:
@@ -87,6 +229,16 @@ class UppdragsBot(ActivityHandler):
             await self._answers.assignment(reply, assignment_id, period)
             return True
         return False
+
+    # --- other activities ------------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Invokes we do not handle are acknowledged, not answered with the SDK's 501."""
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
+            log.info("Ignoring unsupported invoke %r", turn_context.activity.name)
+            return InvokeResponse(status=HTTPStatus.OK)
+        return response
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext

@@ -37,11 +37,18 @@ class Settings:
     # Where inbound tokens' signing keys are published. Only tests and sovereign clouds
     # change it; the default is the public Bot Framework metadata.
     openid_metadata_url: str | None = None
+    # Who may update statuses: reporters and admins (``uppdragsbot reporters add``). In local
+    # mode everyone may, so that the bot can be tried out, unless REQUIRE_REPORTERS=true.
+    require_reporters: bool = False
 
     @property
     def local_mode(self) -> bool:
         """No app id: the bot accepts unauthenticated requests (Bot Framework Emulator style)."""
         return not self.app_id
+
+    @property
+    def open_reporting(self) -> bool:
+        return self.local_mode and not self.require_reporters
 
     @property
     def bind_host(self) -> str:
@@ -89,6 +96,7 @@ class Settings:
             load_demo_data=get("LOAD_DEMO_DATA", "true").lower() not in ("0", "false", "no", "nej"),
             max_request_bytes=max_bytes,
             openid_metadata_url=get("ToBotFromChannelOpenIdMetadataUrl") or None,
+            require_reporters=get("REQUIRE_REPORTERS", "false").lower() in ("1", "true", "yes", "ja"),
         )
 
     def bot_framework_config(self) -> SimpleNamespace:

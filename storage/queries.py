@@ -132,6 +132,21 @@ def get_status(*, session: Session, assignment_id: int, period: Period) -> Assig
     return _build(session, [assignment], period, _period_row(session, period))[0]
 
 
+def current_report_id(*, session: Session, assignment_id: int, period: Period) -> int:
+    """The id of the current report for an assignment and period; 0 when there is none.
+
+    A dialog remembers it when it starts, to notice that someone else saved meanwhile.
+    """
+    period_row = _period_row(session, period)
+    if period_row is None:
+        return 0
+    return session.exec(
+        select(func.coalesce(func.max(StatusReport.id), 0)).where(
+            StatusReport.assignment_id == assignment_id, StatusReport.period_id == period_row.id
+        )
+    ).one()
+
+
 def history(*, session: Session, assignment_id: int) -> list[AssignmentStatus]:
     """Every report for an assignment across periods, newest first."""
     assignment = session.get(Assignment, assignment_id)

@@ -114,6 +114,9 @@ def texts_of(card: dict) -> list[str]:
     found: list[str] = []
 
     def walk(node):
+        if isinstance(node, dict) and node.get("type") == "RichTextBlock":
+            found.append("".join(run.get("text", "") for run in node.get("inlines", [])))
+            return
         if isinstance(node, dict):
             for key in ("text", "title", "value"):
                 if isinstance(node.get(key), str) and node.get("type") not in ("Input.Text",):

@@ -306,7 +306,12 @@ def test_tn_list_shows_the_committee_period_counts_and_its_three_assignments() -
     assert "KS, TN · 🔵 Bedöms bli genomfört" in shown
     assert "TN · 🔵 Bedöms bli genomfört" in shown
     assert [s["data"] for s in submits(card)] == [
-        {"action": "show_assignment", "assignment_id": a.assignment_id, "period": "T1 2022"} for a in seed_tn()
+        data
+        for a in seed_tn()
+        for data in (
+            {"action": "show_assignment", "assignment_id": a.assignment_id, "period": "T1 2022"},
+            {"action": "update_status", "assignment_id": a.assignment_id, "period": "T1 2022"},
+        )
     ]
     assert not any(line.startswith("Visar") for line in shown)  # everything fits on one page
     assert "actions" not in card  # no "Visa fler"
@@ -370,7 +375,7 @@ def test_long_comment_is_shortened_at_a_word_boundary_and_shown_whole_in_detail(
     cut = preview.removesuffix("…")
     assert comment.startswith(cut)
     assert comment[len(cut)] in " ."  # cut between words
-    assert [s["title"] for s in submits(list_card([item]))] == ["Visa hela"]
+    assert [s["title"] for s in submits(list_card([item]))] == ["Visa hela", "Uppdatera status"]
 
     detail = lines(assignment_card(item))
     assert comment in detail
@@ -380,7 +385,7 @@ def test_short_seed_comment_is_shown_whole_with_visa_detaljer() -> None:
     est = next(a for a in seed() if a.title.startswith("Utveckla arbetet med effektiv samordning"))
     card = list_card([est])
     assert est.comment in lines(card)
-    assert [s["title"] for s in submits(card)] == ["Visa detaljer"]
+    assert [s["title"] for s in submits(card)] == ["Visa detaljer", "Uppdatera status"]
 
 
 # ------------------------------------------------------- what a user sees: the detail

@@ -1,0 +1,227 @@
+"""Updating an assignment's status in conversation, end to end over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.app import create_app
+from storage import queries, reporters
+from storage.db import make_engine, session_scope
+from storage.models import StatusReport
+from storage.periods import Period
+from storage.statuses import StatusCategory
+from tests.e2e.conftest import TeamsUser, actions_of, cards_of, visible_text
+
+T1 = Period(2022, 1)
+LINJENAT = "Utveckla ett nytt linjenät för stadstrafiken"
+TRYGGHET = "Genomför trygghetsvandring på de områden/platser i kommunen"
+
+
+def button(replies: list[dict], title: str) -> dict:
+    for card in cards_of(replies):
+        for action in actions_of(card):
+            if action.get("title", "").startswith(title):
+                return action["data"]
+    raise AssertionError(f"no button {title!r} in {visible_text(replies)!r}")
+
+
+def reports(database_url: str) -> int:
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        count = session.exec(select(func.count()).select_from(StatusReport)).one()
+    engine.dispose()
+    return count
+
+
+def current(database_url: str, title_start: str):
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        [status] = [s for s in queries.find_statuses(session=session, period=T1) if s.title.startswith(title_start)]
+    engine.dispose()
+    return status
+
+
+async def test_whole_dialog_by_typing(user, database_url):
+    replies = await user.say("uppdatera trygghetsvandringen")
+    assert "Vilken status har uppdraget?" in visible_text(replies)
+    replies = await user.say("genomfört")
+    assert "Skriv en kommentar" in visible_text(replies)
+    assert "Någon trygghetsvandring har ännu inte anordnats" in visible_text(replies)  # the previous comment
+    replies = await user.say("Vandringen genomfördes i maj tillsammans med polisen.")
+    shown = visible_text(replies)
+    assert "Stämmer det här?" in shown and "Vandringen genomfördes i maj" in shown and "Genomfört" in shown
+    replies = await user.say("ja")
+    shown = visible_text(replies)
+    assert "Sparat!" in shown and "Rapporterad av Anna Andersson" in shown
+    status = current(database_url, TRYGGHET)
+    assert status.category is StatusCategory.DONE
+    assert status.comment == "Vandringen genomfördes i maj tillsammans med polisen."
+    assert status.author == "Anna Andersson"
+    assert reports(database_url) == 9
+
+
+async def test_whole_dialog_by_card_buttons(user, database_url):
+    replies = await user.say("status för MSN-uppdrag")
+    updates = [a["data"] for a in actions_of(cards_of(replies)[0]) if a["data"]["action"] == "update_status"]
+    replies = await user.press(updates[0])  # linjenätet
+    assert LINJENAT in visible_text(replies)
+    replies = await user.press(button(replies, "🟠"))
+    assert "Skriv en kommentar" in visible_text(replies)
+    replies = await user.press(button(replies, "Behåll tidigare kommentar"))
+    assert "Stämmer det här?" in visible_text(replies)
+    replies = await user.press(button(replies, "Spara"))
+    assert "Sparat!" in visible_text(replies)
+    status = current(database_url, LINJENAT)
+    assert status.category is StatusCategory.AT_RISK
+    assert status.comment.startswith("Arbete pågår för att ta fram det slutliga förslaget")
+
+
+async def test_comment_typed_into_the_card(user, database_url):
+    await user.say("sätt uppdraget om linjenätet till genomfört")  # status given: straight to the comment
+    replies = await user.press({"action": "dialog", "comment": "Linjenätet är beslutat."})
+    assert "Linjenätet är beslutat." in visible_text(replies)
+    await user.press(button(replies, "Spara"))
+    assert current(database_url, LINJENAT).comment == "Linjenätet är beslutat."
+
+
+async def test_opening_message_with_a_comment_skips_that_step(user, database_url):
+    replies = await user.say("lägg till kommentar på dagvattenuppdraget: Nu är programvaran upphandlad.")
+    assert "Vilken status har uppdraget?" in visible_text(replies)
+    replies = await user.say("bedöms bli genomfört")
+    assert "Stämmer det här?" in visible_text(replies)
+    await user.say("ja")
+    assert current(database_url, "Utred nya lösningar på dagvattenhantering").comment == "Nu är programvaran upphandlad."
+
+
+async def test_cancel_halfway_saves_nothing(user, database_url):
+    await user.say("uppdatera linjenätet")
+    await user.say("genomfört")
+    replies = await user.say("avbryt")
+    assert "Uppdateringen avbröts. Inget sparades." in visible_text(replies)
+    assert reports(database_url) == 8
+    replies = await user.say("ja")  # no dialog any more: an ordinary message
+    assert "Sparat" not in visible_text(replies)
+
+
+async def test_saying_no_at_the_end_saves_nothing(user, database_url):
+    await user.say("uppdatera linjenätet")
+    await user.say("genomfört")
+    await user.say("Klart.")
+    replies = await user.say("nej")
+    assert "Inget sparades" in visible_text(replies)
+    assert reports(database_url) == 8
+
+
+async def test_help_and_questions_in_the_middle(user):
+    await user.say("uppdatera linjenätet")
+    replies = await user.say("hjälp")
+    shown = visible_text(replies)
+    assert "Välj den status som bäst beskriver uppdraget" in shown
+    assert "Vilken status har uppdraget?" in shown  # asked again
+    replies = await user.say("status för TN-uppdrag")
+    shown = visible_text(replies)
+    assert "Tekniska nämnden" in shown and "Vilken status har uppdraget?" in shown
+    replies = await user.say("kanske")
+    assert "Jag förstod inte vilken status du menar" in visible_text(replies)
+    replies = await user.say("genomfört")
+    assert "Skriv en kommentar" in visible_text(replies)
+
+
+async def test_ej_genomfort_is_only_offered_at_year_end(user):
+    replies = await user.say("uppdatera linjenätet")
+    titles = [a["title"] for c in cards_of(replies) for a in actions_of(c)]
+    assert not any("Ej genomfört" in t for t in titles)
+    replies = await user.say("ej genomfört")
+    assert "Jag förstod inte vilken status du menar" in visible_text(replies)
+
+
+async def test_too_long_comment_is_refused_with_the_limit(user):
+    await user.say("uppdatera linjenätet")
+    await user.say("genomfört")
+    replies = await user.press({"action": "dialog", "comment": "å" * 4_001})
+    assert "högst 4 000 tecken" in visible_text(replies)
+
+
+async def test_several_matches_give_a_choice(user, database_url):
+    replies = await user.say("uppdatera trygghet")
+    shown = visible_text(replies)
+    assert "Vilket vill du uppdatera?" in shown or "Vilket uppdrag" in shown
+    choice = button(replies, "Öka tryggheten")
+    replies = await user.press(choice)
+    assert "Vilken status har uppdraget?" in visible_text(replies)
+
+
+async def test_restart_mid_dialog_continues_where_the_user_was(user, aiohttp_server, settings, database_url):
+    await user.say("uppdatera linjenätet")
+    await user.say("genomfört")
+    # A new process on the same database (the old one keeps running, unused).
+    server = await aiohttp_server(create_app(settings))
+    user.bot_url = str(server.make_url("")).rstrip("/")
+    replies = await user.say("Beslut fattat i nämnden.")
+    assert "Stämmer det här?" in visible_text(replies)
+    replies = await user.say("ja")
+    assert "Sparat!" in visible_text(replies)
+    assert current(database_url, LINJENAT).category is StatusCategory.DONE
+
+
+async def test_two_messages_at_once_are_both_answered(user):
+    results = await asyncio.gather(
+        user.post(user.activity(text="status för TN-uppdrag")),
+        user.post(user.activity(text="status för KS-uppdrag")),
+        user.post(user.activity(text="uppdatera linjenätet")),
+    )
+    assert [status for status, _ in results] == [201, 201, 201]
+    assert all(len(replies) >= 1 for _, replies in results)
+
+
+async def test_a_resent_activity_is_handled_once(user, database_url):
+    await user.say("uppdatera linjenätet")
+    await user.say("genomfört")
+    await user.say("Klart.")
+    confirm = user.activity(text="ja")
+    _, first = await user.post(confirm)
+    _, again = await user.post(confirm)  # Teams retries after 15 s without an answer
+    assert "Sparat!" in visible_text(first) and again == []
+    assert reports(database_url) == 9
+
+
+@pytest.fixture
+async def strict_url(aiohttp_server, settings):
+    server = await aiohttp_server(create_app(replace(settings, require_reporters=True)))
+    return str(server.make_url("")).rstrip("/")
+
+
+async def test_only_reporters_may_update(strict_url, connector, database_url):
+    user = TeamsUser(strict_url, connector)
+    replies = await user.say("uppdatera linjenätet")
+    shown = visible_text(replies)
+    assert "Du kan inte uppdatera" in shown and "Miljö- och samhällsnämnden (MSN)" in shown
+    assert "Inget sparades" in shown and "reporters add" in shown
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        reporters.add_reporter(session=session, principal=user.aad_object_id, committee="MSN")
+    engine.dispose()
+    replies = await user.say("uppdatera linjenätet")
+    assert "Vilken status har uppdraget?" in visible_text(replies)
+
+
+async def test_the_second_of_two_simultaneous_updates_is_told(bot_url, connector, database_url):
+    anna, bertil = TeamsUser(bot_url, connector), TeamsUser(bot_url, connector, name="Bertil Berg")
+    for person, category in ((anna, "genomfört"), (bertil, "bedöms inte bli genomfört")):
+        await person.say("uppdatera linjenätet")
+        await person.say(category)
+        await person.say(f"Kommentar från {person.name}.")
+    assert "Sparat!" in visible_text(await anna.say("ja"))
+    replies = await bertil.say("ja")
+    shown = visible_text(replies)
+    assert "Någon annan hann före" in shown and "Kommentar från Anna Andersson." in shown
+    assert "Stämmer det här?" in shown  # asked again
+    assert reports(database_url) == 9
+    assert "Sparat!" in visible_text(await bertil.say("ja"))
+    assert reports(database_url) == 10
+    assert current(database_url, LINJENAT).comment == "Kommentar från Bertil Berg."
