@@ -22,6 +22,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="migrate the database and start the bot")
     sub.add_parser("migrate", help="upgrade the database schema and load the committee list")
+    rep = sub.add_parser("reporters", help="who may update which committee's assignments")
+    rep_sub = rep.add_subparsers(dest="action", required=True)
+    for action, text in (("add", "allow a person to report for a committee"),
+                         ("remove", "take the right away")):
+        cmd = rep_sub.add_parser(action, help=text)
+        cmd.add_argument("principal", help="Entra object id or UPN (anna.andersson@kommun.se)")
+        cmd.add_argument("committee", help='committee abbreviation, e.g. TN, or "*" for an admin')
+        if action == "add":
+            cmd.add_argument("--name", help="display name")
+    lst = rep_sub.add_parser("list", help="list reporters")
+    lst.add_argument("committee", nargs="?", help="only this committee")
     imp = sub.add_parser("import", help="import a published follow-up report")
     imp.add_argument("file")
     imp.add_argument("--period", type=_period, help='the period, e.g. "T1 2022" (when the heading has none)')
@@ -45,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         _prepare(settings, demo=False)
         print("database is up to date")
         return 0
+    if args.command == "reporters":
+        return _reporters(settings, args)
     return _import(settings, args.file, args.period)
 
 
@@ -55,6 +68,37 @@ def _prepare(settings, *, demo: bool):
     engine = make_engine(settings.database_url)
     prepare_database(engine, committees_file=settings.committees_file, demo_data=demo)
     return engine
+
+
+def _reporters(settings, args) -> int:
+    from storage import reporters
+    from storage.db import session_scope
+
+    engine = _prepare(settings, demo=False)
+    with session_scope(engine) as session:
+        if args.action == "list":
+            rows = reporters.list_reporters(session=session, committee=args.committee)
+            for row in rows:
+                name = f" ({row.display_name})" if row.display_name else ""
+                print(f"{row.committee}\t{row.principal}{name}")
+            if not rows:
+                print("no reporters")
+            return 0
+        try:
+            if args.action == "add":
+                changed = reporters.add_reporter(
+                    session=session, principal=args.principal, committee=args.committee, display_name=args.name
+                )
+            else:
+                changed = reporters.remove_reporter(
+                    session=session, principal=args.principal, committee=args.committee
+                )
+        except reporters.UnknownCommittee as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    verb = {"add": ("added", "already a reporter"), "remove": ("removed", "was not a reporter")}[args.action]
+    print(f"{args.principal} {verb[0] if changed else verb[1]} for {args.committee}")
+    return 0
 
 
 def _serve(settings) -> int:

@@ -39,3 +39,19 @@ def test_heading_without_period_needs_the_option(monkeypatch, database_url, caps
 def test_missing_file_is_a_clear_error(monkeypatch, database_url, capsys, tmp_path):
     assert run(monkeypatch, database_url, "import", str(tmp_path / "saknas.txt")) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_reporters_command(monkeypatch, database_url, capsys):
+    assert run(monkeypatch, database_url, "reporters", "add", "Anna.Andersson@Kommun.se", "tn",
+               "--name", "Anna Andersson") == 0
+    assert "added for tn" in capsys.readouterr().out
+    assert run(monkeypatch, database_url, "reporters", "add", "anna.andersson@kommun.se", "TN") == 0
+    assert "already a reporter" in capsys.readouterr().out
+    assert run(monkeypatch, database_url, "reporters", "add", "x@kommun.se", "XYZ") == 2
+    assert "XYZ" in capsys.readouterr().err
+    assert run(monkeypatch, database_url, "reporters", "list") == 0
+    assert "TN\tanna.andersson@kommun.se (Anna Andersson)" in capsys.readouterr().out
+    assert run(monkeypatch, database_url, "reporters", "remove", "anna.andersson@kommun.se", "TN") == 0
+    assert "removed" in capsys.readouterr().out
+    assert run(monkeypatch, database_url, "reporters", "list") == 0
+    assert "no reporters" in capsys.readouterr().out
