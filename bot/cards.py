@@ -198,11 +198,23 @@ def show_assignment_data(item: AssignmentStatus) -> dict[str, Any]:
     return {"action": "show_assignment", "assignment_id": item.assignment_id, "period": item.period.label}
 
 
-def update_action(item: AssignmentStatus) -> Element:
-    """"Uppdatera status": starts the update dialog for this assignment and period."""
-    return submit("Uppdatera status", {
+def update_action(item: AssignmentStatus, origin: dict | None = None) -> Element:
+    """"Uppdatera status": starts the update dialog for this assignment and period.
+
+    ``origin`` says how to draw the card again (a list query and page) so that the card
+    can be refreshed in place once the update is saved.
+    """
+    data: dict[str, Any] = {
         "action": "update_status", "assignment_id": item.assignment_id, "period": item.period.label,
-    })
+    }
+    if origin:
+        data["origin"] = origin
+    return submit("Uppdatera status", data)
+
+
+def with_note(card: Card, note: str) -> Card:
+    """The card with a line on top, e.g. "Uppdaterad av Anna Andersson 14:02"."""
+    return {**card, "body": [plain(shorten(safe_line(note), HEADING_CHARS), subtle=True), *card["body"]]}
 
 
 def adaptive_card(body: Sequence[Element], actions: Sequence[Element] = ()) -> Card:
@@ -279,6 +291,7 @@ def status_list_card(
     page: int,
     more_action_data: dict | None,
     filter_text: str | None = None,
+    origin: dict | None = None,
 ) -> Card:
     """One page (``items``, at most PAGE_SIZE) of a status list; ``total``/``counts`` cover all matches."""
     if len(items) > PAGE_SIZE:
@@ -293,7 +306,7 @@ def status_list_card(
         body.append(rich(run("Filter: ", weight="bolder"), run(filter_line), spacing="small"))
     if counts_line := counts_text(counts):
         body.append(text_block(counts_line, spacing="small"))
-    body += [_list_item(item) for item in items]
+    body += [_list_item(item, origin) for item in items]
 
     first = (page - 1) * PAGE_SIZE + 1
     if not items:
@@ -308,7 +321,7 @@ def status_list_card(
     return adaptive_card(body, actions)
 
 
-def _list_item(item: AssignmentStatus) -> Element:
+def _list_item(item: AssignmentStatus, origin: dict | None) -> Element:
     comment = safe_line(item.comment)
     preview = shorten(comment, PREVIEW_CHARS)
     parts = [
@@ -320,7 +333,8 @@ def _list_item(item: AssignmentStatus) -> Element:
     if preview:
         parts.append(plain(preview, spacing="small"))
     button = "Visa hela" if preview != comment else "Visa detaljer"
-    parts.append(action_set([submit(button, show_assignment_data(item)), update_action(item)], spacing="small"))
+    parts.append(action_set([submit(button, show_assignment_data(item)), update_action(item, origin)],
+                            spacing="small"))
     return container(parts, separator=True, spacing="medium")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from datetime import datetime
 from http import HTTPStatus
 
 from botbuilder.core import (
@@ -36,6 +37,7 @@ from bot.language.understand import (
 )
 from bot.language.update import is_cancel, is_status_question
 from bot.routes import Answers, InstalledIn, Reply
+from bot.services import TIME_ZONE
 from dialogs.state import StateConflictError
 from dialogs.update_assignment import CANCELLED, DIALOG_ID, HELP_REQUESTED, Reporter, UpdateAssignmentDialog
 
@@ -129,10 +131,13 @@ class UppdragsBot(ActivityHandler):
                 await self._start_update(turn_context, dc, {
                     "assignment_id": _as_int(value.get("assignment_id")),
                     "period": value.get("period") if isinstance(value.get("period"), str) else None,
+                    "origin": value.get("origin") if isinstance(value.get("origin"), dict) else None,
+                    # The message holding the card, to refresh it in place after saving.
+                    "card_activity_id": activity.reply_to_id,
                 })
                 return
             if value.get("action") == "dialog" and dc.active_dialog:
-                await dc.continue_dialog()
+                await self._after(turn_context, await dc.continue_dialog())
                 return
             if await self._card_action(reply, value):
                 if dc.active_dialog:
@@ -161,7 +166,7 @@ class UppdragsBot(ActivityHandler):
             await turn_context.send_activity(CANCELLED)
         elif isinstance(intent, Help):
             turn_context.turn_state[HELP_REQUESTED] = True
-            await dc.continue_dialog()
+            await self._after(turn_context, await dc.continue_dialog())
         elif isinstance(intent, UpdateRequest):
             await dc.cancel_all_dialogs()
             await self._start_update(turn_context, dc, {
@@ -174,16 +179,33 @@ class UppdragsBot(ActivityHandler):
             await self._answer(reply_to(turn_context), intent)
             await dc.reprompt_dialog()
         else:
-            await dc.continue_dialog()
+            await self._after(turn_context, await dc.continue_dialog())
+
+    async def _after(self, turn_context: TurnContext, result) -> None:
+        """When an update started from a card button is saved, redraw that card for everyone."""
+        saved = result.result if result and result.status == DialogTurnStatus.Complete else None
+        if not isinstance(saved, dict) or not saved.get("card_activity_id"):
+            return
+        when = ""
+        if saved.get("reported_at"):
+            when = " " + datetime.fromisoformat(saved["reported_at"]).astimezone(TIME_ZONE).strftime("%H:%M")
+        note = f"Uppdaterad av {saved.get('author') or 'en rapportör'}{when}"
+        card = await self._answers.refreshed_card(
+            saved.get("origin"), saved["assignment_id"], saved["period"], note
+        )
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        activity.id = saved["card_activity_id"]
+        try:
+            await turn_context.update_activity(activity)
+        except Exception as exc:  # noqa: BLE001 - the update is saved; a stale card is cosmetic
+            log.warning("Could not refresh the card %s: %s", activity.id, exc)
 
     async def _start_update(self, turn_context: TurnContext, dc, options: dict) -> None:
         if dc.active_dialog:
             await dc.cancel_all_dialogs()
         options = {k: v for k, v in options.items() if v}
         options["reporter"] = (await self._reporter(turn_context)).to_data()
-        result = await dc.begin_dialog(DIALOG_ID, options)
-        if result.status == DialogTurnStatus.Complete:
-            log.info("Update dialog finished in one turn")
+        await self._after(turn_context, await dc.begin_dialog(DIALOG_ID, options))
 
     async def _reporter(self, turn_context: TurnContext) -> Reporter:
         sender = turn_context.activity.from_property

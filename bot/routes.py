@@ -147,6 +147,18 @@ class Answers:
             return f"Det finns inga rapporter för ”{found[0].title}” ännu."
         return cards.history_card(reports)
 
+    async def refreshed_card(self, origin: dict | None, assignment_id: int, period_label: str, note: str) -> dict:
+        """The card a saved update came from, drawn again with the new status."""
+        if isinstance(origin, dict) and isinstance(origin.get("query"), dict):
+            query = StatusQuery.from_data(origin["query"])
+            page = origin.get("page") if isinstance(origin.get("page"), int) else 1
+            card = await asyncio.to_thread(self._status, query, max(1, page))
+        else:
+            card = await asyncio.to_thread(self._assignment, assignment_id, period_label)
+        if isinstance(card, str):
+            card = cards.suggestions_card(card, EXAMPLES)
+        return cards.with_note(card, note)
+
     async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> None:
         await reply(await asyncio.to_thread(self._status, query, max(1, page)))
 
@@ -246,6 +258,7 @@ def _list_card(
     if page < pages:
         fixed = replace(query, period=period, year=None)
         more = {"action": "show_status", "query": fixed.to_data(), "page": page + 1}
+    origin = {"query": replace(query, period=period, year=None).to_data(), "page": page}
     return cards.status_list_card(
         statuses[start : start + cards.PAGE_SIZE],
         title=_heading(query, committees),
@@ -255,6 +268,7 @@ def _list_card(
         page=page,
         more_action_data=more,
         filter_text=describe_filter(query.categories),
+        origin=origin,
     )
 
 

@@ -206,7 +206,14 @@ class UpdateAssignmentDialog(ComponentDialog):
             return await step.replace_dialog("steps", _carry(values))
         await step.context.send_activity("Sparat! Så här ser uppdraget ut nu:")
         await step.context.send_activity(_card(cards.assignment_card(saved)))
-        return await step.end_dialog(saved.assignment_id)
+        return await step.end_dialog(Saved(
+            assignment_id=saved.assignment_id,
+            period=values["period"],
+            author=saved.author,
+            reported_at=saved.reported_at.isoformat() if saved.reported_at else None,
+            origin=values.get("origin"),
+            card_activity_id=values.get("card_activity_id"),
+        ).__dict__)
 
     # --- validators: typed text or card data -------------------------------------------------
 
@@ -372,6 +379,18 @@ class UpdateAssignmentDialog(ComponentDialog):
 
 
 @dataclass(frozen=True)
+class Saved:
+    """What the dialog ends with: enough for the bot to refresh the card it started from."""
+
+    assignment_id: int
+    period: str
+    author: str | None
+    reported_at: str | None
+    origin: dict | None
+    card_activity_id: str | None
+
+
+@dataclass(frozen=True)
 class _Conflict:
     baseline: int
     status: AssignmentStatus
@@ -385,7 +404,8 @@ def _replace(status: AssignmentStatus, **changes) -> AssignmentStatus:
 
 def _carry(values: dict) -> dict:
     """What a restarted waterfall needs to go straight to the confirmation."""
-    keys = ("assignment_id", "period", "category", "comment", "reporter", "baseline")
+    keys = ("assignment_id", "period", "category", "comment", "reporter", "baseline", "origin",
+            "card_activity_id")
     return {k: values[k] for k in keys if k in values}
 
 

@@ -93,9 +93,11 @@ class TeamsUser:
         assert status in (200, 201, 202), status
         return replies
 
-    async def press(self, data: dict) -> list[dict]:
-        """Press an Action.Submit button: Teams sends empty text and the data as value."""
-        status, replies = await self.post(self.activity(text="", value=data))
+    async def press(self, data: dict, *, card: dict | None = None) -> list[dict]:
+        """Press an Action.Submit button: Teams sends empty text and the data as value,
+        with replyToId naming the message that holds the card."""
+        extra = {"replyToId": card["_id"]} if card else {}
+        status, replies = await self.post(self.activity(text="", value=data, **extra))
         assert status in (200, 201, 202), status
         return replies
 

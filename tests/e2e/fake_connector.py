@@ -76,8 +76,9 @@ class FakeConnector:
         activity = await request.json()
         activity["_conversation_id"] = request.match_info["conversation_id"]
         activity["_method"] = request.method
+        activity["_id"] = request.match_info.get("activity_id") if request.method == "PUT" else f"reply-{next(self._ids)}"
         self.activities.append(activity)
-        return web.json_response({"id": f"reply-{next(self._ids)}"})
+        return web.json_response({"id": activity["_id"]})
 
     async def _openid(self, request: web.Request) -> web.Response:
         return web.json_response(

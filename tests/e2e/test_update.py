@@ -225,3 +225,20 @@ async def test_the_second_of_two_simultaneous_updates_is_told(bot_url, connector
     assert "Sparat!" in visible_text(await bertil.say("ja"))
     assert reports(database_url) == 10
     assert current(database_url, LINJENAT).comment == "Kommentar från Bertil Berg."
+
+
+async def test_the_card_the_update_started_from_is_refreshed_in_place(user, connector):
+    [message] = await user.say("status för MSN-uppdrag")
+    [card] = cards_of([message])
+    start = next(a["data"] for a in actions_of(card) if a["data"]["action"] == "update_status")
+    replies = await user.press(start, card=message)
+    replies = await user.press(button(replies, "✅"))
+    replies = await user.press({"action": "dialog", "comment": "Linjenätet är beslutat."})
+    await user.press(button(replies, "Spara"))
+    [refresh] = [a for a in connector.activities if a["_method"] == "PUT"]
+    assert refresh["_id"] == message["_id"]
+    shown = visible_text([refresh])
+    assert shown.startswith("Uppdaterad av Anna Andersson")
+    assert "Miljö- och samhällsnämnden (MSN)" in shown  # still the MSN list, page 1
+    assert "✅ Genomfört 1 · 🔵 Bedöms bli genomfört 1" in shown
+    assert "Linjenätet är beslutat." in shown
