@@ -39,7 +39,14 @@ from bot.language.update import is_cancel, is_status_question
 from bot.routes import Answers, InstalledIn, Reply
 from bot.services import TIME_ZONE
 from dialogs.state import StateConflictError
-from dialogs.update_assignment import CANCELLED, DIALOG_ID, HELP_REQUESTED, Reporter, UpdateAssignmentDialog
+from dialogs.update_assignment import (
+    CANCELLED,
+    DIALOG_ID,
+    HELP_REQUESTED,
+    Reporter,
+    UpdateAssignmentDialog,
+    positive_int,
+)
 
 log = logging.getLogger(__name__)
 TURN_ATTEMPTS = 3
@@ -67,17 +74,6 @@ def installed_in(context: TurnContext) -> InstalledIn:
         tenant_id=tenant_of(activity),
         conversation_type=activity.conversation.conversation_type,
     )
-
-
-def _as_int(value: object) -> int | None:
-    """A database id or page number from a card payload; None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        return None
-    return number if 0 < number < 2**31 else None
 
 
 class UppdragsBot(ActivityHandler):
@@ -129,7 +125,7 @@ class UppdragsBot(ActivityHandler):
         if value is not None and not text:
             if value.get("action") == "update_status":
                 await self._start_update(turn_context, dc, {
-                    "assignment_id": _as_int(value.get("assignment_id")),
+                    "assignment_id": positive_int(value.get("assignment_id")),
                     "period": value.get("period") if isinstance(value.get("period"), str) else None,
                     "origin": value.get("origin") if isinstance(value.get("origin"), dict) else None,
                     # The message holding the card, to refresh it in place after saving.
@@ -241,10 +237,10 @@ class UppdragsBot(ActivityHandler):
         action = value.get("action")
         if action == "show_status":
             query = StatusQuery.from_data(value.get("query") if isinstance(value.get("query"), dict) else {})
-            await self._answers.status(reply, query, page=_as_int(value.get("page")) or 1)
+            await self._answers.status(reply, query, page=positive_int(value.get("page")) or 1)
             return True
         if action == "show_assignment":
-            assignment_id = _as_int(value.get("assignment_id"))
+            assignment_id = positive_int(value.get("assignment_id"))
             if assignment_id is None:
                 return False
             period = value.get("period") if isinstance(value.get("period"), str) else None

@@ -219,7 +219,7 @@ class UpdateAssignmentDialog(ComponentDialog):
 
     async def _valid_assignment(self, prompt: PromptValidatorContext) -> bool:
         answer = prompt.recognized.value or {}
-        chosen = _positive_int(answer["value"].get("assignment_id"))
+        chosen = positive_int(answer["value"].get("assignment_id"))
         if chosen:
             prompt.recognized.value = chosen
             return True
@@ -409,7 +409,8 @@ def _carry(values: dict) -> dict:
     return {k: values[k] for k in keys if k in values}
 
 
-def _positive_int(value: object) -> int | None:
+def positive_int(value: object) -> int | None:
+    """A database id or page number from a card payload; None for anything else."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None
     try:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
-from dataclasses import replace
 
 import aiohttp
 import pytest
 
 from bot.app import create_app
 from bot.settings import Settings
-from tests.cardcheck import assert_valid
+from tests.cardcheck import assert_valid, walk
 from tests.e2e.fake_connector import FakeConnector, ThreadedServer
 
 TENANT = "72f988bf-0000-4000-8000-00000000c0de"
@@ -146,20 +145,5 @@ def visible_text(replies: list[dict]) -> str:
 
 
 def actions_of(card: dict) -> list[dict]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(card)
-    return found
-
-
-__all__ = ["TeamsUser", "cards_of", "texts_of", "visible_text", "actions_of", "replace"]
+    """Every button in a card, in document order."""
+    return [node for node in walk(card) if str(node.get("type", "")).startswith("Action.")]
