@@ -11,7 +11,7 @@ from aiohttp import web
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity
 
-from botbuilder.core import ConversationState
+from botbuilder.core import PrivateConversationState
 
 from bot.adapter import create_adapter, create_authentication
 from dialogs.state import SqlStorage
@@ -56,6 +56,8 @@ async def messages(request: web.Request) -> web.Response:
         return _error(400, "the Activity has no type")
     if not (activity.conversation and activity.conversation.id) or not activity.service_url:
         return _error(400, "the Activity needs conversation.id and serviceUrl")
+    if not activity.channel_id or not (activity.from_property and activity.from_property.id):
+        return _error(400, "the Activity needs channelId and from.id")
 
     services = request.app[SERVICES]
     auth_header = request.headers.get("Authorization", "")
@@ -99,7 +101,8 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     dialog = UpdateAssignmentDialog(engine, today=today, open_reporting=settings.open_reporting)
     bot = UppdragsBot(
         Answers(engine, today=today),
-        conversation_state=ConversationState(SqlStorage(engine)),
+        # Per person and conversation: two people in a group chat each have their own dialog.
+        dialog_state=PrivateConversationState(SqlStorage(engine)),
         dialog=dialog,
     )
     app[SERVICES] = Services(engine=engine, authentication=authentication, adapter=adapter, bot=bot)

@@ -16,7 +16,7 @@ from http import HTTPStatus
 from botbuilder.core import (
     ActivityHandler,
     CardFactory,
-    ConversationState,
+    BotState,
     InvokeResponse,
     MessageFactory,
     TurnContext,
@@ -81,12 +81,12 @@ class UppdragsBot(ActivityHandler):
         self,
         answers: Answers,
         *,
-        conversation_state: ConversationState,
+        dialog_state: BotState,
         dialog: UpdateAssignmentDialog,
     ):
         self._answers = answers
-        self._state = conversation_state
-        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._state = dialog_state
+        self._dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self._dialogs.add(dialog)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 

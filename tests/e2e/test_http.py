@@ -37,13 +37,15 @@ async def post_raw(url: str, body: bytes, headers: dict[str, str]) -> int:
          {"Content-Type": "application/json"}, 400),
         (b'{"type": "message", "conversation": null, "serviceUrl": "http://127.0.0.1:9"}',
          {"Content-Type": "application/json"}, 400),
+        (b'{"type": "message", "text": "hej", "conversation": {"id": "a:1"}, "serviceUrl": "http://127.0.0.1:9",'
+         b' "channelId": "msteams"}', {"Content-Type": "application/json"}, 400),
         (b"\xff\xfe not utf-8", {"Content-Type": "application/json"}, 400),
         (b'{"type": "message"}', {}, 415),
         (b'{"type": "message"}', {"Content-Type": "text/plain"}, 415),
         (b'{"type": "message", "text": "' + b"a" * 400_000 + b'"}', {"Content-Type": "application/json"}, 413),
     ],
     ids=["malformed-json", "json-array", "json-string", "no-type", "deeply-nested", "no-conversation",
-         "no-service-url", "null-conversation", "not-utf8", "no-content-type",
+         "no-service-url", "null-conversation", "no-from", "not-utf8", "no-content-type",
          "text-plain", "too-large"],
 )
 async def test_client_errors_get_4xx(bot_url, body, headers, status):

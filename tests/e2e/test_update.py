@@ -242,3 +242,19 @@ async def test_the_card_the_update_started_from_is_refreshed_in_place(user, conn
     assert "Miljö- och samhällsnämnden (MSN)" in shown  # still the MSN list, page 1
     assert "✅ Genomfört 1 · 🔵 Bedöms bli genomfört 1" in shown
     assert "Linjenätet är beslutat." in shown
+
+
+async def test_two_people_in_one_group_chat_have_their_own_dialogs(bot_url, connector, database_url):
+    anna = TeamsUser(bot_url, connector, conversation_type="groupChat")
+    bertil = TeamsUser(bot_url, connector, name="Bertil Berg", conversation_type="groupChat")
+    bertil.conversation_id = anna.conversation_id
+    await anna.say("uppdatera linjenätet")
+    await bertil.say("uppdatera trygghetsvandringen")
+    assert "Skriv en kommentar" in visible_text(await anna.say("genomfört"))
+    assert "Skriv en kommentar" in visible_text(await bertil.say("bedöms bli genomfört"))
+    await anna.say("Annas kommentar.")
+    await bertil.say("Bertils kommentar.")
+    assert "Sparat!" in visible_text(await anna.say("ja"))
+    assert "Sparat!" in visible_text(await bertil.say("ja"))
+    assert current(database_url, LINJENAT).comment == "Annas kommentar."
+    assert current(database_url, TRYGGHET).comment == "Bertils kommentar."
