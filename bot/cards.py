@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from storage.committees import Committee
@@ -502,13 +503,12 @@ def _answer(**data: Any) -> dict[str, Any]:
 
 def choose_assignment_card(message: str, candidates: Sequence[AssignmentStatus]) -> Card:
     """"Vilket uppdrag?" with a button per candidate."""
-    buttons = [
-        submit(shorten(safe_line(c.title), 80), _answer(assignment_id=c.assignment_id))
-        for c in candidates[:CHOICES_MAX]
-    ]
-    body: list[Element] = [plain(message, weight="bolder")]
-    if buttons:
-        body.append(action_set(buttons))
+    body: list[Element] = [plain(shorten(safe_line(message), 600), weight="bolder")]
+    for candidate in candidates[:CHOICES_MAX]:
+        body.append(container([
+            plain(shorten(safe_line(candidate.title), PREVIEW_CHARS)),
+            action_set([submit("Välj", _answer(assignment_id=candidate.assignment_id))], spacing="small"),
+        ], separator=True))
     body.append(text_block("Du kan också skriva några ord ur uppdragets titel, eller ”avbryt”.", subtle=True))
     return adaptive_card(body)
 
@@ -549,3 +549,34 @@ def confirm_card(preview: AssignmentStatus) -> Card:
     card["body"] = [text_block("Stämmer det här? Så här sparas uppdateringen:", weight="bolder"), *card["body"]]
     card["actions"] = [submit("Spara", _answer(confirm=True)), submit("Avbryt", _answer(confirm=False))]
     return card
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+NOTIFICATION_ITEMS_MAX = 20
+
+
+def notification_card(
+    kind: str, period: Period, deadline: date, committees: str, items: Sequence[AssignmentStatus]
+) -> Card:
+    """Reporting has opened ("opening"), or a reminder of what is still unreported ("reminder")."""
+    if kind == "reminder":
+        heading = f"Påminnelse: {len(items)} uppdrag saknar rapport för {period.label}"
+    else:
+        heading = f"Nu är rapporteringen för {period.label} ({period.name}) öppen"
+    body: list[Element] = [
+        text_block(heading, size="large", weight="bolder"),
+        text_block(f"Sista dag att rapportera: {deadline.isoformat()}", weight="bolder", spacing="small"),
+        rich(run("Nämnder: ", weight="bolder"), run(committees), spacing="none"),
+    ]
+    for item in items[:NOTIFICATION_ITEMS_MAX]:
+        body.append(container([
+            plain(shorten(safe_line(item.title), PREVIEW_CHARS), weight="bolder"),
+            _status_line(item, committees_text(item)),
+            action_set([update_action(item)], spacing="small"),
+        ], separator=True, spacing="medium"))
+    if len(items) > NOTIFICATION_ITEMS_MAX:
+        body.append(text_block(
+            f"… och {len(items) - NOTIFICATION_ITEMS_MAX} uppdrag till. Skriv ”status för "
+            f"{committees.split(',')[0].strip()}-uppdrag” för att se alla.", subtle=True, separator=True))
+    return adaptive_card(body)

@@ -87,11 +87,12 @@ class AnswerPrompt(Prompt):
         result = PromptRecognizerResult()
         activity = turn_context.activity
         if activity.type == ActivityTypes.message:
-            text = (activity.text or "").strip()
-            value = activity.value if isinstance(activity.value, dict) else {}
-            if text or value:
-                result.succeeded = True
-                result.value = {"text": text, "value": value}
+            # Always an answer, possibly empty (an image alone): the validators ask again.
+            result.succeeded = True
+            result.value = {
+                "text": (activity.text or "").strip(),
+                "value": activity.value if isinstance(activity.value, dict) else {},
+            }
         return result
 
 
@@ -135,7 +136,8 @@ class UpdateAssignmentDialog(ComponentDialog):
     async def _assignment(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
         values.update(step.options or {})
-        values["period"] = values.get("period") or await asyncio.to_thread(self._default_period)
+        if not _valid_period(values.get("period")):
+            values["period"] = await asyncio.to_thread(self._default_period)
         if values.get("assignment_id"):
             return await step.next(values["assignment_id"])
         text = values.get("text")
@@ -174,8 +176,11 @@ class UpdateAssignmentDialog(ComponentDialog):
     async def _comment(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
         values["category"] = step.result
-        if values.get("comment"):
-            return await step.next(values["comment"])
+        given = (values.pop("comment", None) or "").strip()
+        if given and len(given) <= cards.COMMENT_LIMIT:
+            return await step.next(given)
+        if given:
+            await step.context.send_activity(_too_long(given))
         previous, label = await asyncio.to_thread(self._previous_comment, values)
         values["previous"] = previous
         return await step.prompt(ASK_COMMENT, PromptOptions(
@@ -218,7 +223,9 @@ class UpdateAssignmentDialog(ComponentDialog):
     # --- validators: typed text or card data -------------------------------------------------
 
     async def _valid_assignment(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value or {}
+        answer = prompt.recognized.value
+        if _empty(answer):
+            return False
         chosen = positive_int(answer["value"].get("assignment_id"))
         if chosen:
             prompt.recognized.value = chosen
@@ -237,7 +244,9 @@ class UpdateAssignmentDialog(ComponentDialog):
         return False
 
     async def _valid_status(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value or {}
+        answer = prompt.recognized.value
+        if _empty(answer):
+            return False  # e.g. a picture alone: the question is asked again
         raw = answer["value"].get("category")
         category = None
         if isinstance(raw, str) and raw in {c.value for c in StatusCategory}:
@@ -253,7 +262,9 @@ class UpdateAssignmentDialog(ComponentDialog):
         return False
 
     async def _valid_comment(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value or {}
+        answer = prompt.recognized.value
+        if _empty(answer):
+            return False  # e.g. a picture alone: the question is asked again
         value, text = answer["value"], answer["text"]
         previous = (prompt.options.validations or {}).get("previous") if isinstance(
             prompt.options.validations, dict) else None
@@ -269,16 +280,15 @@ class UpdateAssignmentDialog(ComponentDialog):
             await prompt.context.send_activity("Kommentaren behövs. Skriv några meningar om hur arbetet går.")
             return False
         if len(comment) > cards.COMMENT_LIMIT:
-            await prompt.context.send_activity(
-                f"Kommentaren får vara högst 4 000 tecken, din har {len(comment):,} tecken. "
-                "Korta den och skicka igen.".replace(",", " ")
-            )
+            await prompt.context.send_activity(_too_long(comment))
             return False
         prompt.recognized.value = comment
         return True
 
     async def _valid_confirm(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value or {}
+        answer = prompt.recognized.value
+        if _empty(answer):
+            return False  # e.g. a picture alone: the question is asked again
         confirm = answer["value"].get("confirm")
         if isinstance(confirm, bool):
             prompt.recognized.value = confirm
@@ -420,12 +430,28 @@ def positive_int(value: object) -> int | None:
     return number if 0 < number < 2**31 else None
 
 
+def _valid_period(label: object) -> bool:
+    try:
+        return isinstance(label, str) and bool(Period.parse(label))
+    except PeriodError:
+        return False
+
+
 def _period_of(prompt: PromptValidatorContext) -> Period | None:
     label = prompt.options.validations if isinstance(prompt.options.validations, str) else None
     try:
         return Period.parse(label) if label else None
     except PeriodError:
         return None
+
+
+def _empty(answer: dict | None) -> bool:
+    return not answer or (not answer.get("text") and not answer.get("value"))
+
+
+def _too_long(comment: str) -> str:
+    length = f"{len(comment):,}".replace(",", " ")
+    return f"Kommentaren får vara högst 4 000 tecken, din har {length} tecken. Korta den och skicka igen."
 
 
 def _refusal(status: AssignmentStatus) -> str:

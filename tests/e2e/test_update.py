@@ -15,6 +15,7 @@ from storage.db import make_engine, session_scope
 from storage.models import StatusReport
 from storage.periods import Period
 from storage.statuses import StatusCategory
+from tests.cardcheck import walk
 from tests.e2e.conftest import TeamsUser, actions_of, cards_of, visible_text
 
 T1 = Period(2022, 1)
@@ -151,8 +152,9 @@ async def test_several_matches_give_a_choice(user, database_url):
     replies = await user.say("uppdatera trygghet")
     shown = visible_text(replies)
     assert "Vilket vill du uppdatera?" in shown or "Vilket uppdrag" in shown
-    choice = button(replies, "Öka tryggheten")
-    replies = await user.press(choice)
+    [card] = cards_of(replies)
+    [choice] = [c for c in walk(card) if c.get("type") == "Container" and "Öka tryggheten" in str(c)]
+    replies = await user.press(actions_of(choice)[0]["data"])
     assert "Vilken status har uppdraget?" in visible_text(replies)
 
 
