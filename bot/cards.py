@@ -497,45 +497,50 @@ COMMENT_LIMIT = 4_000  # characters a reporter may write
 CHOICES_MAX = 8
 
 
-def _answer(**data: Any) -> dict[str, Any]:
-    return {"action": "dialog", **data}
+def _answer(token: str | None, **data: Any) -> dict[str, Any]:
+    """Button data for the update dialog; ``token`` ties it to one run of the dialog."""
+    return {"action": "dialog", **({"dialog": token} if token else {}), **data}
 
 
-def choose_assignment_card(message: str, candidates: Sequence[AssignmentStatus]) -> Card:
+def choose_assignment_card(message: str, candidates: Sequence[AssignmentStatus], *, token: str | None = None) -> Card:
     """"Vilket uppdrag?" with a button per candidate."""
     body: list[Element] = [plain(shorten(safe_line(message), 600), weight="bolder")]
     for candidate in candidates[:CHOICES_MAX]:
         body.append(container([
             plain(shorten(safe_line(candidate.title), PREVIEW_CHARS)),
-            action_set([submit("Välj", _answer(assignment_id=candidate.assignment_id))], spacing="small"),
+            action_set([submit("Välj", _answer(token, assignment_id=candidate.assignment_id))], spacing="small"),
         ], separator=True))
     body.append(text_block("Du kan också skriva några ord ur uppdragets titel, eller ”avbryt”.", subtle=True))
     return adaptive_card(body)
 
 
-def choose_status_card(title: str, period: Period, categories: Sequence[StatusCategory]) -> Card:
+def choose_status_card(
+    title: str, period: Period, categories: Sequence[StatusCategory], *, token: str | None = None
+) -> Card:
     return adaptive_card(
         [
             text_block("Vilken status har uppdraget?", weight="bolder"),
             plain(shorten(safe_line(title), DETAIL_TITLE_CHARS)),
             text_block(f"Period: {period_text(period)}", subtle=True, spacing="none"),
         ],
-        [submit(status_text(c), _answer(category=c.value)) for c in categories],
+        [submit(status_text(c), _answer(token, category=c.value)) for c in categories],
     )
 
 
-def comment_card(title: str, period: Period, previous: str | None, previous_label: str | None) -> Card:
+def comment_card(
+    title: str, period: Period, previous: str | None, previous_label: str | None, *, token: str | None = None
+) -> Card:
     body: list[Element] = [
         text_block("Skriv en kommentar om hur arbetet går", weight="bolder"),
         plain(shorten(safe_line(title), DETAIL_TITLE_CHARS)),
         text_block(f"Period: {period_text(period)} · högst {_number(COMMENT_LIMIT)} tecken", subtle=True,
                    spacing="none"),
     ]
-    actions = [submit("Nästa", _answer())]
+    actions = [submit("Nästa", _answer(token))]
     if previous:
         body.append(text_block(f"Tidigare kommentar ({previous_label}):", weight="bolder", spacing="medium"))
         body.append(plain(shorten(" ".join(safe_paragraphs(previous)), 1_500), italic=True))
-        actions.append(submit("Behåll tidigare kommentar", _answer(keep=True)))
+        actions.append(submit("Behåll tidigare kommentar", _answer(token, keep=True)))
     body.append({
         "type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": COMMENT_LIMIT,
         "placeholder": "Kommentar", "label": "Kommentar",
@@ -543,11 +548,11 @@ def comment_card(title: str, period: Period, previous: str | None, previous_labe
     return adaptive_card(body, actions)
 
 
-def confirm_card(preview: AssignmentStatus) -> Card:
+def confirm_card(preview: AssignmentStatus, *, token: str | None = None) -> Card:
     """The update as it will be saved, with Spara / Avbryt."""
     card = assignment_card(preview)
     card["body"] = [text_block("Stämmer det här? Så här sparas uppdateringen:", weight="bolder"), *card["body"]]
-    card["actions"] = [submit("Spara", _answer(confirm=True)), submit("Avbryt", _answer(confirm=False))]
+    card["actions"] = [submit("Spara", _answer(token, confirm=True)), submit("Avbryt", _answer(token, confirm=False))]
     return card
 
 

@@ -8,6 +8,7 @@ already said (assignment, period, status, comment) is filled in and its step ski
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,6 +54,10 @@ STEP_HELP = {
     ASK_CONFIRM: "Svara ”ja” eller tryck Spara för att spara uppdateringen, eller ”nej” för att avbryta.",
 }
 CANCELLED = "Uppdateringen avbröts. Inget sparades."
+STALE_BUTTON = (
+    "Den knappen hör till en annan uppdatering än den du håller på med nu. "
+    "Svara på frågan nedan, eller skriv ”avbryt”."
+)
 _YES = {"ja", "japp", "jajamen", "spara", "ok", "okej", "stämmer", "ja tack", "ja, spara"}
 _NO = {"nej", "nej tack", "avbryt", "spara inte", "stopp"}
 _KEEP = {"behåll", "behåll kommentaren", "behåll tidigare kommentar", "samma", "samma som förut"}
@@ -122,6 +127,16 @@ class UpdateAssignmentDialog(ComponentDialog):
 
     # --- interruptions ---------------------------------------------------------------------
 
+    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
+        """A button from another run of the dialog (an old card, or someone else's) is refused."""
+        value = dialog_context.context.activity.value
+        if isinstance(value, dict) and value.get("action") == "dialog" and value.get("dialog"):
+            if value["dialog"] != _values(dialog_context).get("token"):
+                await dialog_context.context.send_activity(STALE_BUTTON)
+                await self.reprompt_dialog(dialog_context.context, dialog_context.active_dialog)
+                return DialogTurnResult(status=_waiting())
+        return await super().continue_dialog(dialog_context)
+
     async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
         if inner_dc.context.turn_state.get(HELP_REQUESTED) and inner_dc.active_dialog:
             help_text = STEP_HELP.get(inner_dc.active_dialog.id)
@@ -136,8 +151,15 @@ class UpdateAssignmentDialog(ComponentDialog):
     async def _assignment(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
         values.update(step.options or {})
+        values.setdefault("token", uuid.uuid4().hex[:12])
         if not _valid_period(values.get("period")):
             values["period"] = await asyncio.to_thread(self._default_period)
+        if not await asyncio.to_thread(self._period_has_assignments, values["period"]):
+            await step.context.send_activity(
+                f"Det finns inga uppdrag för {values['period']} att uppdatera. Uppdateringen avbröts. "
+                "Ange en annan period, till exempel ”uppdatera linjenätet T1 2022”."
+            )
+            return await step.end_dialog()
         if values.get("assignment_id"):
             return await step.next(values["assignment_id"])
         text = values.get("text")
@@ -152,7 +174,8 @@ class UpdateAssignmentDialog(ComponentDialog):
                 "Vilket uppdrag vill du uppdatera? Välj nedan eller skriv några ord ur titeln."
             )
         return await step.prompt(ASK_ASSIGNMENT, PromptOptions(
-            prompt=_card(cards.choose_assignment_card(message, found)), validations=values["period"]))
+            prompt=_card(cards.choose_assignment_card(message, found, token=values["token"])),
+            validations={"period": values["period"], "token": values["token"]}))
 
     async def _status(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
@@ -170,8 +193,9 @@ class UpdateAssignmentDialog(ComponentDialog):
         if category and StatusCategory(category) in allowed_categories(period):
             return await step.next(category)
         return await step.prompt(ASK_STATUS, PromptOptions(
-            prompt=_card(cards.choose_status_card(status.title, period, allowed_categories(period))),
-            validations=values["period"]))
+            prompt=_card(cards.choose_status_card(status.title, period, allowed_categories(period),
+                                                  token=values["token"])),
+            validations={"period": values["period"], "token": values["token"]}))
 
     async def _comment(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
@@ -184,14 +208,16 @@ class UpdateAssignmentDialog(ComponentDialog):
         previous, label = await asyncio.to_thread(self._previous_comment, values)
         values["previous"] = previous
         return await step.prompt(ASK_COMMENT, PromptOptions(
-            prompt=_card(cards.comment_card(values["title"], Period.parse(values["period"]), previous, label)),
-            validations={"previous": previous}))
+            prompt=_card(cards.comment_card(values["title"], Period.parse(values["period"]), previous, label,
+                                            token=values["token"])),
+            validations={"previous": previous, "token": values["token"]}))
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
         values["comment"] = step.result
         preview = await asyncio.to_thread(self._preview, values, step.context)
-        return await step.prompt(ASK_CONFIRM, PromptOptions(prompt=_card(cards.confirm_card(preview))))
+        return await step.prompt(ASK_CONFIRM, PromptOptions(
+            prompt=_card(cards.confirm_card(preview, token=values["token"]))))
 
     async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
@@ -199,6 +225,9 @@ class UpdateAssignmentDialog(ComponentDialog):
             await step.context.send_activity(CANCELLED)
             return await step.end_dialog()
         saved, other = await asyncio.to_thread(self._store, values)
+        if saved is None and other is None:
+            await step.context.send_activity("Du har inte längre rätt att uppdatera det här uppdraget. Inget sparades.")
+            return await step.end_dialog()
         if not saved:
             # Someone saved a report for the same assignment and period after we started.
             values["baseline"] = other.baseline
@@ -233,14 +262,15 @@ class UpdateAssignmentDialog(ComponentDialog):
         text = answer["text"]
         if not text:
             return False
-        period = prompt.options.validations or await asyncio.to_thread(self._default_period)
+        period = _context(prompt).get("period") or await asyncio.to_thread(self._default_period)
         found = await asyncio.to_thread(self._search, text, period)
         if len(found) == 1:
             prompt.recognized.value = found[0].assignment_id
             return True
         message = (f"Flera uppdrag matchar ”{text}”. Vilket menar du?" if found
                    else f"Jag hittade inget uppdrag som matchar ”{text}”. Prova med andra ord ur titeln.")
-        await prompt.context.send_activity(_card(cards.choose_assignment_card(message, found)))
+        await prompt.context.send_activity(_card(cards.choose_assignment_card(
+            message, found, token=_context(prompt).get("token"))))
         return False
 
     async def _valid_status(self, prompt: PromptValidatorContext) -> bool:
@@ -266,8 +296,7 @@ class UpdateAssignmentDialog(ComponentDialog):
         if _empty(answer):
             return False  # e.g. a picture alone: the question is asked again
         value, text = answer["value"], answer["text"]
-        previous = (prompt.options.validations or {}).get("previous") if isinstance(
-            prompt.options.validations, dict) else None
+        previous = _context(prompt).get("previous")
         if value.get("keep") is True or fold(text) in _KEEP:
             if previous:
                 prompt.recognized.value = previous
@@ -311,6 +340,10 @@ class UpdateAssignmentDialog(ComponentDialog):
         with session_scope(self._engine) as session:
             reported = queries.reported_periods(session=session)
         return (reported[0] if reported else period_containing(today)).label
+
+    def _period_has_assignments(self, period_label: str) -> bool:
+        with session_scope(self._engine) as session:
+            return bool(queries.find_statuses(session=session, period=Period.parse(period_label)))
 
     def _search(self, text: str, period_label: str) -> list[AssignmentStatus]:
         with session_scope(self._engine) as session:
@@ -370,9 +403,19 @@ class UpdateAssignmentDialog(ComponentDialog):
         reporter = Reporter.from_data(values.get("reporter"))
         category = StatusCategory(values["category"])
         with session_scope(self._engine) as session:
+            # Serialises saves of one assignment across instances (and takes SQLite's write lock).
+            queries.lock_assignment(session=session, assignment_id=values["assignment_id"])
+            status = queries.get_status(session=session, assignment_id=values["assignment_id"], period=period)
+            if not self._open_reporting and not reporters.may_update(
+                session=session, principals=reporter.principals,
+                committees=[c.abbreviation for c in status.committees],
+            ):
+                return None, None
             current = queries.current_report_id(session=session, assignment_id=values["assignment_id"], period=period)
             if current != values.get("baseline", 0):
-                status = queries.get_status(session=session, assignment_id=values["assignment_id"], period=period)
+                if (status.author, status.category.value, status.comment) == (
+                        reporter.name, category.value, values["comment"]):
+                    return status, None  # the same save twice (a double click on two instances)
                 return None, _Conflict(current, status)
             queries.add_status_report(
                 session=session,
@@ -415,7 +458,7 @@ def _replace(status: AssignmentStatus, **changes) -> AssignmentStatus:
 def _carry(values: dict) -> dict:
     """What a restarted waterfall needs to go straight to the confirmation."""
     keys = ("assignment_id", "period", "category", "comment", "reporter", "baseline", "origin",
-            "card_activity_id")
+            "card_activity_id", "token")
     return {k: values[k] for k in keys if k in values}
 
 
@@ -438,11 +481,32 @@ def _valid_period(label: object) -> bool:
 
 
 def _period_of(prompt: PromptValidatorContext) -> Period | None:
-    label = prompt.options.validations if isinstance(prompt.options.validations, str) else None
+    label = _context(prompt).get("period")
     try:
         return Period.parse(label) if label else None
     except PeriodError:
         return None
+
+
+def _values(dc: DialogContext) -> dict:
+    """The waterfall's values of this dialog run (the bottom of its inner stack)."""
+    state = dc.active_dialog.state.get(ComponentDialog.persisted_dialog_state) if dc.active_dialog else None
+    stack = getattr(state, "dialog_stack", None) or []
+    return stack[-1].state.get("values", {}) if stack else {}
+
+
+def _context(prompt: PromptValidatorContext) -> dict:
+    """What a validator needs to know about the run: period, token, previous comment."""
+    return prompt.options.validations if isinstance(prompt.options.validations, dict) else {}
+
+
+def current_step(dc: DialogContext) -> str | None:
+    """Which question the update dialog is waiting for (ASK_COMMENT, …), if it is active."""
+    if not dc.active_dialog or dc.active_dialog.id != DIALOG_ID:
+        return None
+    state = dc.active_dialog.state.get(ComponentDialog.persisted_dialog_state)
+    stack = getattr(state, "dialog_stack", None) or []
+    return stack[0].id if stack else None
 
 
 def _empty(answer: dict | None) -> bool:

@@ -47,7 +47,9 @@ def make_engine(url: str | None = None) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:
-            connection.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock up front (waiting up to the timeout), so a
+            # transaction that reads and then writes never fails with "database is locked".
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from storage.committees import Committee
@@ -130,6 +130,16 @@ def get_status(*, session: Session, assignment_id: int, period: Period) -> Assig
     if assignment is None:
         return None
     return _build(session, [assignment], period, _period_row(session, period))[0]
+
+
+def lock_assignment(*, session: Session, assignment_id: int) -> None:
+    """Hold the assignment's row until the transaction ends, so that check-then-save is atomic.
+
+    A no-op UPDATE: a row lock on PostgreSQL, the database write lock on SQLite.
+    """
+    session.execute(
+        update(Assignment).where(Assignment.id == assignment_id).values(year=Assignment.year)
+    )
 
 
 def current_report_id(*, session: Session, assignment_id: int, period: Period) -> int:

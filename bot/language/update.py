@@ -150,8 +150,14 @@ def parse_update(message: str, *, today: date | None = None) -> UpdateRequest | 
 
 
 _STATUS_QUESTION = re.compile(
-    r"^(?:status|visa|vilka|vilket|lista|hur går|hur ligger|hur är läget|vad händer)\b", re.IGNORECASE
+    r"^(?:status|visa|vilka|vilket|lista|hur går|hur ligger|hur är läget|vad händer|historik)\b", re.IGNORECASE
 )
+_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+
+
+def strip_mentions(message: str | None) -> str:
+    """The message without @mentions (Teams writes them as <at>Name</at>)."""
+    return clean(_MENTION.sub(" ", message or ""))
 _CANCEL = {"avbryt", "avsluta", "stopp", "stop", "cancel", "glöm det", "strunta i det", "avbryt uppdateringen"}
 
 

@@ -129,11 +129,14 @@ class Replies:
         return "\n".join(parts)
 
     def buttons(self) -> list[tuple[str, dict]]:
-        return [(d["title"], d["data"]) for card in self.cards for d in walk(card)
-                if d.get("type") == "Action.Submit"]
+        """Buttons with their data, less the token that ties them to one run of the dialog."""
+        return [(d["title"], {k: v for k, v in d["data"].items() if k != "dialog"})
+                for card in self.cards for d in walk(card) if d.get("type") == "Action.Submit"]
 
     def button(self, title_start: str) -> dict:
-        found = [data for title, data in self.buttons() if title.startswith(title_start)]
+        """A button's full data, as Teams would send it back."""
+        found = [d["data"] for card in self.cards for d in walk(card)
+                 if d.get("type") == "Action.Submit" and d["title"].startswith(title_start)]
         assert len(found) == 1, f"no single button {title_start!r} in {self.buttons()!r}"
         return found[0]
 
@@ -411,7 +414,7 @@ async def test_ej_genomfort_is_offered_and_accepted_at_the_year_end(engine):
     replies = await chat.start(assignment_id=assignment_id(engine, LINJENAT), period="T3 2022")
     assert "Period: T3 2022 (helår 2022)" in card_lines(replies.cards[0])
     assert category_buttons(replies) == dialog_buttons_for(*THREE, StatusCategory.NOT_DONE)
-    assert replies.button("🔴 Ej genomfört") == {"action": "dialog", "category": "ej genomfört"}
+    assert dict(replies.buttons())["🔴 Ej genomfört"] == {"action": "dialog", "category": "ej genomfört"}
 
     replies = await chat.say("ej genomfört")
     assert card_lines(replies.cards[0])[0] == COMMENT_QUESTION
@@ -532,9 +535,10 @@ async def test_the_confirm_card_shows_the_update_as_it_will_be_saved(engine):
     assert "Linjenätet beslutades i maj." in lines
     assert "Rapporterad av Anna Andersson" in lines
     assert not any(line.startswith(LINJENAT_COMMENT) for line in lines)  # the old comment is gone
+    token = card["actions"][0]["data"]["dialog"]  # ties the buttons to this run of the dialog
     assert card["actions"] == [
-        {"type": "Action.Submit", "title": "Spara", "data": {"action": "dialog", "confirm": True}},
-        {"type": "Action.Submit", "title": "Avbryt", "data": {"action": "dialog", "confirm": False}},
+        {"type": "Action.Submit", "title": "Spara", "data": {"action": "dialog", "dialog": token, "confirm": True}},
+        {"type": "Action.Submit", "title": "Avbryt", "data": {"action": "dialog", "dialog": token, "confirm": False}},
     ]
     assert len(report_rows(engine)) == DEMO_REPORTS  # nothing saved yet
 

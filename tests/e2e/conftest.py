@@ -85,7 +85,8 @@ class TeamsUser:
             async with session.post(f"{self.bot_url}/api/messages", json=activity, headers=self.headers) as resp:
                 status = resp.status
                 await resp.read()
-        return status, self.connector.activities[before:]
+        mine = [a for a in self.connector.activities[before:] if a["_conversation_id"] == self.conversation_id]
+        return status, mine
 
     async def say(self, text: str) -> list[dict]:
         status, replies = await self.post(self.activity(text=text, textFormat="plain"))

@@ -260,3 +260,63 @@ async def test_two_people_in_one_group_chat_have_their_own_dialogs(bot_url, conn
     assert "Sparat!" in visible_text(await bertil.say("ja"))
     assert current(database_url, LINJENAT).comment == "Annas kommentar."
     assert current(database_url, TRYGGHET).comment == "Bertils kommentar."
+
+
+async def test_in_a_channel_mentions_do_not_get_in_the_way(bot_url, connector, database_url):
+    user = TeamsUser(bot_url, connector, conversation_type="channel")
+    at = "<at>Uppdragsboten</at> "
+    await user.say(at + "uppdatera linjenätet")
+    replies = await user.say(at + "status för KS")  # a question in the middle, answered
+    assert "Kommunstyrelsen" in visible_text(replies)
+    await user.say(at + "genomfört")
+    await user.say(at + "Beslutat i nämnden.")
+    assert "Sparat!" in visible_text(await user.say(at + "ja"))
+    assert current(database_url, LINJENAT).comment == "Beslutat i nämnden."
+    await user.say(at + "uppdatera linjenätet")
+    assert "avbröts" in visible_text(await user.say(at + "avbryt"))
+
+
+async def test_buttons_of_an_old_or_other_dialog_are_refused(user, database_url):
+    replies = await user.say("uppdatera linjenätet")
+    old_status = button(replies, "✅")
+    await user.say("avbryt")
+    replies = await user.press(old_status)
+    assert "redan är avslutad" in visible_text(replies)
+    await user.say("uppdatera trygghetsvandringen")
+    replies = await user.press(old_status)  # a button of the first run, in the second
+    assert "hör till en annan uppdatering" in visible_text(replies)
+    assert "Vilken status har uppdraget?" in visible_text(replies)
+    assert reports(database_url) == 8
+
+
+async def test_at_the_comment_step_free_text_is_the_comment(user, database_url):
+    await user.say("uppdatera linjenätet")
+    await user.say("genomfört")
+    replies = await user.say("Status: upphandlingen är klar och linjenätet beslutat.")
+    assert "Stämmer det här?" in visible_text(replies)
+    await user.say("ja")
+    assert current(database_url, LINJENAT).comment == "Status: upphandlingen är klar och linjenätet beslutat."
+
+
+async def test_history_question_in_the_middle_is_answered(user):
+    await user.say("uppdatera linjenätet")
+    replies = await user.say("historik för trygghetsvandringen")
+    shown = visible_text(replies)
+    assert "Historik" in shown and "Vilken status har uppdraget?" in shown
+
+
+async def test_two_people_saving_at_the_same_moment(bot_url, connector, database_url):
+    anna, bertil = TeamsUser(bot_url, connector), TeamsUser(bot_url, connector, name="Bertil Berg")
+    for person in (anna, bertil):
+        await person.say("uppdatera linjenätet")
+        await person.say("genomfört")
+        await person.say(f"Kommentar från {person.name}.")
+    first, second = await asyncio.gather(anna.say("ja"), bertil.say("ja"))
+    shown = [visible_text(first), visible_text(second)]
+    assert sum("Sparat!" in s for s in shown) == 1
+    assert sum("Någon annan hann före" in s for s in shown) == 1
+    assert reports(database_url) == 9
+
+
+async def test_cancel_without_a_dialog_says_so(user):
+    assert "ingen pågående uppdatering" in visible_text(await user.say("avbryt"))

@@ -82,10 +82,10 @@ def test_two_sessions_with_the_same_etag_only_one_wins(prepared_engine):
     etag = write(prepared_engine, "k", {"v": 0})
     with Session(prepared_engine) as first, Session(prepared_engine) as second:
         # Both read the same version before either writes.
-        assert bot_state.read_items(session=first, keys=["k"])["k"][1] == etag
-        assert bot_state.read_items(session=second, keys=["k"])["k"][1] == etag
         # Reads and writes are separate transactions in SqlStorage, as here.
+        assert bot_state.read_items(session=first, keys=["k"])["k"][1] == etag
         first.commit()
+        assert bot_state.read_items(session=second, keys=["k"])["k"][1] == etag
         second.commit()
         winner = bot_state.write_item(session=first, key="k", data={"v": 1}, expected_etag=etag)
         first.commit()
