@@ -129,3 +129,62 @@ class Reporter(SQLModel, table=True):
     committee: str = Field(max_length=16)  # a committee abbreviation, or "*"
     display_name: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Subscription(SQLModel, table=True):
+    """A conversation (personal chat, group chat or channel) that follows a committee.
+
+    Reporters are also subscribed to their committees by default without a row here
+    (see storage.subscriptions.recipients).
+    """
+
+    __tablename__ = "subscription"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "committee", name="uq_subscription_conversation_committee"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=400)  # the Teams conversation id, as in conversation
+    committee: str = Field(max_length=16, index=True)  # the committee table's abbreviation
+    created_by: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: one proactive message per (period, kind, recipient), written before sending.
+
+    ``status``: queued -> sending (claimed by a worker) -> sent | queued again (retry) | failed.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("year", "term", "kind", "conversation_id", name="uq_notification_period_kind_conversation"),
+        Index("ix_notification_claimable", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    term: int
+    kind: str = Field(max_length=20)  # "opening" | "reminder"
+    conversation_id: str = Field(max_length=400)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="queued", max_length=20)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class DeliveryLog(SQLModel, table=True):
+    """What happened to a notification: queued, claimed, sent, retry, failed."""
+
+    __tablename__ = "delivery_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", index=True)
+    event: str = Field(max_length=20)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -1,0 +1,315 @@
+"""The notification outbox: every proactive message is a row before anything is sent.
+
+Exactly one row per (period, kind, conversation): enqueuing again adds nothing. Senders
+claim rows (status "sending", ``claimed_by``/``claimed_at``) in a short transaction, send
+outside it, and then mark each one sent, for retry, or failed — only if they still hold the
+claim. On PostgreSQL concurrent claimers skip each other's rows (``FOR UPDATE SKIP
+LOCKED``); a claim older than the lease (its worker died) is taken over. On SQLite (one bot
+instance) the claim is a select and update in the caller's transaction, which takes the
+write lock first, so claimers in several threads take turns.
+
+Every step is written to ``delivery_log``. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, false, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from storage.models import DeliveryLog, Notification, utcnow
+from storage.periods import Period
+
+KINDS = ("opening", "reminder")
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+STATUSES = (QUEUED, SENDING, SENT, FAILED)
+DEFAULT_LEASE = timedelta(minutes=5)
+MAX_ERROR_LENGTH = 2000
+_INSERT_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ClaimedNotification:
+    id: int
+    conversation_id: str
+    payload: dict
+    attempts: int  # failed attempts so far
+    year: int
+    term: int
+    kind: str
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.term)
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: int
+    conversation_id: str
+    kind: str
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+def _utc(value: datetime) -> datetime:
+    """Aware UTC (a naive value is taken as UTC): SQLite keeps only the wall-clock time."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _error(error: str) -> str:
+    error = str(error)
+    return error if len(error) <= MAX_ERROR_LENGTH else error[: MAX_ERROR_LENGTH - 1] + "…"
+
+
+def _log(session: Session, entries: Sequence[tuple[int, str, str | None]], now: datetime) -> None:
+    for notification_id, event, detail in entries:
+        session.add(DeliveryLog(notification_id=notification_id, event=event, detail=detail, created_at=now))
+    session.flush()
+
+
+def enqueue(
+    *,
+    session: Session,
+    period: Period,
+    kind: str,
+    items: Sequence[tuple[str, dict]],
+    now: datetime | None = None,
+) -> int:
+    """Queue ``(conversation_id, payload)`` items for ``period`` and ``kind``; returns how many were new.
+
+    An item whose (period, kind, conversation) is queued already, whatever its status, is
+    left alone (its payload is not replaced). ``now``: when they may be sent (default: now).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}; known: {', '.join(KINDS)}")
+    now = _utc(now or utcnow())
+    unique: dict[str, dict] = {}
+    for conversation_id, payload in items:
+        if not conversation_id:
+            raise ValueError("empty conversation id")
+        unique.setdefault(conversation_id, payload)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new_ids: list[int] = []
+    values = [
+        {
+            "year": period.year,
+            "term": period.term,
+            "kind": kind,
+            "conversation_id": conversation_id,
+            "payload": payload,
+            "status": QUEUED,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for conversation_id, payload in unique.items()
+    ]
+    for start in range(0, len(values), _INSERT_CHUNK):
+        statement = (
+            insert(Notification)
+            .values(values[start : start + _INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["year", "term", "kind", "conversation_id"])
+            .returning(Notification.id)  # only the rows inserted
+        )
+        new_ids.extend(session.execute(statement).scalars().all())
+    _log(session, [(i, "queued", None) for i in sorted(new_ids)], now)
+    return len(new_ids)
+
+
+def claim(
+    *,
+    session: Session,
+    worker: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[ClaimedNotification]:
+    """Claim up to ``limit`` notifications for ``worker``, oldest due first.
+
+    Claimable: "queued" with ``next_attempt_at`` <= ``now``, or "sending" claimed before
+    ``now - lease`` (its worker is taken to have died). Commit soon after: on PostgreSQL
+    the rows stay locked against other claimers until then.
+    """
+    if not worker:
+        raise ValueError("empty worker name")
+    if limit <= 0:
+        return []
+    now = _utc(now)
+    stale_before = now - lease
+    claimable = or_(
+        and_(Notification.status == QUEUED, Notification.next_attempt_at <= now),
+        and_(Notification.status == SENDING, Notification.claimed_at < stale_before),
+    )
+    query = (
+        select(Notification.id, Notification.status, Notification.claimed_by)
+        .where(claimable)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    else:
+        # SQLite: take the write lock before reading, as a claimer in another thread would
+        # otherwise fail ("database is locked") when a write lands between select and update.
+        session.execute(update(Notification).where(false()).values(status=Notification.status))
+    candidates = {id_: (status, claimed_by) for id_, status, claimed_by in session.execute(query).all()}
+    if not candidates:
+        return []
+    rows = session.execute(
+        update(Notification)
+        .where(Notification.id.in_(sorted(candidates)), claimable)  # re-checked: never claim twice
+        .values(status=SENDING, claimed_by=worker, claimed_at=now)
+        .returning(
+            Notification.id,
+            Notification.conversation_id,
+            Notification.payload,
+            Notification.attempts,
+            Notification.year,
+            Notification.term,
+            Notification.kind,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    claimed = sorted((ClaimedNotification(*row) for row in rows), key=lambda c: c.id)
+    entries = []
+    for item in claimed:
+        status, previous = candidates[item.id]
+        detail = f"by {worker}"
+        if status == SENDING:
+            detail += f"; lease of {previous or 'unknown worker'} expired"
+        entries.append((item.id, "claimed", detail))
+    _log(session, entries, now)
+    return claimed
+
+
+def _finish(session: Session, notification_id: int, worker: str, values: dict) -> int | None:
+    """Apply ``values`` if ``worker`` holds the claim; the attempts afterwards, or None."""
+    row = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == SENDING,
+            Notification.claimed_by == worker,
+        )
+        .values(**values)
+        .returning(Notification.attempts)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return None if row is None else row[0]
+
+
+def mark_sent(
+    *, session: Session, notification_id: int, worker: str, now: datetime | None = None
+) -> bool:
+    """The notification was delivered. False (nothing written) if ``worker`` no longer holds it."""
+    now = _utc(now or utcnow())
+    attempts = _finish(session, notification_id, worker, {"status": SENT, "sent_at": now})
+    if attempts is None:
+        return False
+    _log(session, [(notification_id, "sent", f"by {worker}")], now)
+    return True
+
+
+def mark_retry(
+    *,
+    session: Session,
+    notification_id: int,
+    worker: str,
+    error: str,
+    next_attempt_at: datetime,
+    now: datetime | None = None,
+) -> bool:
+    """This attempt failed; queue it again for ``next_attempt_at``. False if not ``worker``'s."""
+    now = _utc(now or utcnow())
+    next_attempt_at = _utc(next_attempt_at)
+    attempts = _finish(
+        session,
+        notification_id,
+        worker,
+        {
+            "status": QUEUED,
+            "attempts": Notification.attempts + 1,
+            "last_error": _error(error),
+            "next_attempt_at": next_attempt_at,
+            "claimed_by": None,
+            "claimed_at": None,
+        },
+    )
+    if attempts is None:
+        return False
+    detail = f"attempt {attempts} by {worker}: {_error(error)}; next at {next_attempt_at.isoformat()}"
+    _log(session, [(notification_id, "retry", detail)], now)
+    return True
+
+
+def mark_failed(
+    *, session: Session, notification_id: int, worker: str, error: str, now: datetime | None = None
+) -> bool:
+    """Give up on the notification. False (nothing written) if ``worker`` no longer holds it."""
+    now = _utc(now or utcnow())
+    attempts = _finish(
+        session,
+        notification_id,
+        worker,
+        {"status": FAILED, "attempts": Notification.attempts + 1, "last_error": _error(error)},
+    )
+    if attempts is None:
+        return False
+    _log(session, [(notification_id, "failed", f"attempt {attempts} by {worker}: {_error(error)}")], now)
+    return True
+
+
+def report(*, session: Session, period: Period, kind: str | None = None) -> list[DeliveryRow]:
+    """Every notification of ``period`` (of one ``kind`` if given), by kind and conversation."""
+    query = (
+        select(Notification)
+        .where(Notification.year == period.year, Notification.term == period.term)
+        .order_by(Notification.kind, Notification.conversation_id)
+    )
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    return [
+        DeliveryRow(
+            row.id, row.conversation_id, row.kind, row.status, row.attempts, row.last_error, _aware(row.sent_at)
+        )
+        for row in session.exec(query).all()
+    ]
+
+
+def log_of(*, session: Session, notification_id: int) -> list[tuple[str, str | None, datetime]]:
+    """(event, detail, created_at) of one notification, oldest first."""
+    rows = session.exec(
+        select(DeliveryLog.event, DeliveryLog.detail, DeliveryLog.created_at)
+        .where(DeliveryLog.notification_id == notification_id)
+        .order_by(DeliveryLog.id)
+    ).all()
+    return [(event, detail, _aware(created_at)) for event, detail, created_at in rows]
+
+
+def counts(*, session: Session, period: Period, kind: str | None = None) -> dict[str, int]:
+    """How many notifications of ``period`` are in each status (every status, zeros included)."""
+    query = (
+        select(Notification.status, func.count())
+        .where(Notification.year == period.year, Notification.term == period.term)
+        .group_by(Notification.status)
+    )
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    result = dict.fromkeys(STATUSES, 0)
+    for status, count in session.exec(query).all():
+        result[status] = count
+    return result

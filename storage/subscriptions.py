@@ -1,0 +1,160 @@
+"""Which conversations follow which committees, and who gets a committee's notifications.
+
+A conversation (personal chat, group chat or channel) subscribes to committees explicitly.
+Reporters are subscribed to their committees by default: a reporter whose principal is the
+Entra object id of the user in a known personal conversation with the bot gets that
+conversation's notifications for the committees they report for (an admin, "*", is not
+subscribed to anything by default). Only active conversations receive anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from storage.models import CommitteeRow, Conversation, Reporter, Subscription, utcnow
+from storage.reporters import ALL_COMMITTEES, UnknownCommittee
+
+PERSONAL = "personal"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An active conversation to notify, with the committees it hears about (sorted)."""
+
+    conversation_id: str
+    reference: dict  # the stored Bot Framework ConversationReference
+    committees: tuple[str, ...]
+
+
+def _known_committees(session: Session) -> list[str]:
+    return sorted(session.exec(select(CommitteeRow.abbreviation)).all())
+
+
+def _canonical(session: Session, committee: str) -> str:
+    """The committee table's spelling of ``committee`` (case-insensitive), or UnknownCommittee."""
+    wanted = (committee or "").strip().casefold()
+    known = _known_committees(session)
+    for abbreviation in known:
+        if abbreviation.casefold() == wanted:
+            return abbreviation
+    raise UnknownCommittee(committee, known)
+
+
+def subscribe(
+    *, session: Session, conversation_id: str, committee: str, created_by: str | None = None
+) -> bool:
+    """Let the conversation follow ``committee``. False if it already did.
+
+    Raises UnknownCommittee for a committee not in the committee table ("*" included).
+    """
+    if not conversation_id:
+        raise ValueError("empty conversation id")
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Subscription)
+        .values(
+            conversation_id=conversation_id,
+            committee=_canonical(session, committee),
+            created_by=created_by,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["conversation_id", "committee"])
+        .returning(Subscription.id)  # no row when it was there already
+    )
+    return session.execute(statement).first() is not None
+
+
+def unsubscribe(*, session: Session, conversation_id: str, committee: str) -> bool:
+    """Stop following ``committee``. False if the conversation did not follow it (or it is unknown).
+
+    A reporter's default subscription is not a row and is not affected.
+    """
+    result = session.execute(
+        delete(Subscription).where(
+            Subscription.conversation_id == conversation_id,
+            func.lower(Subscription.committee) == (committee or "").strip().lower(),
+        )
+    )
+    return result.rowcount > 0
+
+
+def subscriptions_of(*, session: Session, conversation_id: str) -> list[str]:
+    """The committees the conversation subscribed to explicitly, sorted."""
+    return sorted(
+        session.exec(
+            select(Subscription.committee).where(Subscription.conversation_id == conversation_id)
+        ).all()
+    )
+
+
+def recipients(*, session: Session, committees: Sequence[str] | None = None) -> list[Recipient]:
+    """Active conversations that follow any committee (any of ``committees`` if given).
+
+    Explicit subscriptions plus reporters' default ones; each recipient's ``committees`` are
+    those it follows (limited to ``committees`` if given). Sorted by conversation id.
+    """
+    wanted: set[str] | None = None
+    if committees is not None:
+        wanted = {c.strip().casefold() for c in committees if c and c.strip()}
+        if not wanted:
+            return []
+
+    following: dict[str, set[str]] = defaultdict(set)
+    references: dict[str, dict] = {}
+
+    rows = session.exec(
+        select(Conversation.conversation_id, Conversation.reference, Subscription.committee)
+        .join(Subscription, Subscription.conversation_id == Conversation.conversation_id)
+        .where(Conversation.active.is_(True))
+    ).all()
+    for conversation_id, reference, committee in rows:
+        references[conversation_id] = reference
+        following[conversation_id].add(committee)
+
+    for conversation_id, reference, committee in _reporter_defaults(session):
+        references[conversation_id] = reference
+        following[conversation_id].add(committee)
+
+    result = []
+    for conversation_id in sorted(following):
+        chosen = following[conversation_id]
+        if wanted is not None:
+            chosen = {c for c in chosen if c.casefold() in wanted}
+        if chosen:
+            result.append(Recipient(conversation_id, references[conversation_id], tuple(sorted(chosen))))
+    return result
+
+
+def _reporter_defaults(session: Session) -> list[tuple[str, dict, str]]:
+    """(conversation id, reference, committee) for reporters in an active personal chat."""
+    personal = session.exec(
+        select(Conversation.conversation_id, Conversation.reference).where(
+            Conversation.active.is_(True),
+            Conversation.conversation_type == PERSONAL,
+        )
+    ).all()
+    by_user: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for conversation_id, reference in personal:
+        user = (reference or {}).get("user") or {}
+        object_id = user.get("aadObjectId") or user.get("aad_object_id")
+        if isinstance(object_id, str) and object_id.strip():
+            by_user[object_id.strip().lower()].append((conversation_id, reference))
+    if not by_user:
+        return []
+    granted = session.exec(
+        select(Reporter.principal, Reporter.committee).where(
+            Reporter.principal.in_(sorted(by_user)), Reporter.committee != ALL_COMMITTEES
+        )
+    ).all()
+    return [
+        (conversation_id, reference, committee)
+        for principal, committee in granted
+        for conversation_id, reference in by_user[principal]
+    ]
