@@ -1,0 +1,253 @@
+"""bot.delivery against a scripted fake Bot Connector over real HTTP (its own thread).
+
+Each test drives the real adapter (bot.adapter.create_adapter, local mode: no app id) and
+asserts on what the fake saw: requests, their times and the client ports they came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import msrest.universal_http.requests as msrest_requests
+import pytest
+from aiohttp import web
+
+from bot.adapter import create_adapter, create_authentication
+from bot.delivery import (
+    Deliverer,
+    Outgoing,
+    PooledBotFrameworkAuthentication,
+    parse_retry_after,
+)
+from bot.settings import Settings
+from tests.e2e.fake_connector import FakeConnector, ThreadedServer
+
+TENANT = "72f988bf-0000-4000-8000-00000000c0de"
+CARD = {
+    "contentType": "application/vnd.microsoft.card.adaptive",
+    "content": {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "T2 2022"}]},
+}
+
+
+class ScriptedConnector(FakeConnector):
+    """FakeConnector whose answers per conversation can be scripted; logs every request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.script: dict[str, list[tuple[int, dict]]] = {}
+        self.requests: list[tuple[float, int, str]] = []  # (monotonic time, client port, conversation)
+
+    async def _send(self, request: web.Request) -> web.Response:
+        conversation = request.match_info["conversation_id"]
+        peer = request.transport.get_extra_info("peername")
+        self.requests.append((time.monotonic(), peer[1], conversation))
+        steps = self.script.get(conversation)
+        if steps:
+            status, headers = steps.pop(0)
+            code = {403: "BotNotInConversationRoster", 429: "TooManyRequests"}.get(status, "Error")
+            return web.json_response(
+                {"error": {"code": code, "message": f"scripted {status}"}}, status=status, headers=headers
+            )
+        return await super()._send(request)
+
+    def times(self, conversation: str | None = None) -> list[float]:
+        return [t for t, _, c in self.requests if conversation is None or c == conversation]
+
+    def ports(self) -> set[int]:
+        return {port for _, port, _ in self.requests}
+
+
+@pytest.fixture
+def fake():
+    connector = ScriptedConnector()
+    server = ThreadedServer(connector.app)
+    connector.base_url = server.start()
+    yield connector
+    server.stop()
+
+
+def make_deliverer(settings: Settings | None = None, **options) -> Deliverer:
+    settings = settings or Settings()
+    adapter = create_adapter(settings, create_authentication(settings))
+    options.setdefault("rate_per_second", 1000)
+    options.setdefault("base_delay", 0.01)
+    return Deliverer(adapter, settings.app_id, **options)
+
+
+def item(fake: ScriptedConnector, key: int, *, tenant: str = TENANT) -> Outgoing:
+    reference = {
+        "channelId": "msteams",
+        "serviceUrl": fake.base_url,
+        "conversation": {"id": f"conv-{key}", "conversationType": "personal", "tenantId": tenant},
+        "bot": {"id": "28:uppdragsboten"},
+        "user": {"id": f"29:user-{key}"},
+    }
+    activity = {"type": "message", "text": f"Meddelande {key}", "attachments": [CARD]}
+    return Outgoing(key, reference, activity)
+
+
+async def test_sent(fake):
+    outcome = await make_deliverer().deliver(item(fake, 1))
+
+    assert (outcome.key, outcome.status, outcome.error, outcome.attempts) == (1, "sent", None, 1)
+    assert outcome.activity_id == "reply-1"
+    [sent] = fake.activities
+    assert sent["_conversation_id"] == "conv-1"
+    assert sent["text"] == "Meddelande 1"
+    assert sent["attachments"][0]["content"]["version"] == "1.5"
+
+
+async def test_403_is_gone_without_retry(fake):
+    fake.script["conv-1"] = [(403, {})]
+
+    outcome = await make_deliverer(max_attempts=5).deliver(item(fake, 1))
+
+    assert outcome.status == "gone"
+    assert "403" in outcome.error and "BotNotInConversationRoster" in outcome.error
+    assert len(fake.requests) == 1 and fake.activities == []
+
+
+async def test_429_with_retry_after_is_retried_after_that_delay(fake):
+    fake.script["conv-1"] = [(429, {"Retry-After": "0.2"})]
+
+    outcome = await make_deliverer(max_attempts=5).deliver(item(fake, 1))
+
+    assert outcome.status == "sent" and outcome.attempts == 2
+    first, second = fake.times("conv-1")
+    assert second - first >= 0.2
+    assert len(fake.activities) == 1  # delivered once
+
+
+@pytest.mark.parametrize("status", [412, 502, 503, 504])
+async def test_transient_statuses_are_retried(fake, status):
+    fake.script["conv-1"] = [(status, {}), (status, {})]
+
+    outcome = await make_deliverer(max_attempts=5).deliver(item(fake, 1))
+
+    assert outcome.status == "sent" and outcome.attempts == 3
+    assert len(fake.requests) == 3 and len(fake.activities) == 1
+
+
+async def test_500_beyond_max_attempts_fails_with_the_reason(fake):
+    fake.script["conv-1"] = [(500, {})] * 4
+
+    outcome = await make_deliverer(max_attempts=3).deliver(item(fake, 1))
+
+    assert outcome.status == "failed" and outcome.attempts == 3
+    assert "gave up after 3 attempts" in outcome.error and "HTTP 500" in outcome.error
+    assert len(fake.requests) == 3 and fake.activities == []
+
+
+async def test_400_fails_at_once(fake):
+    fake.script["conv-1"] = [(400, {})]
+
+    outcome = await make_deliverer(max_attempts=5).deliver(item(fake, 1))
+
+    assert outcome.status == "failed" and outcome.attempts == 1
+    assert "HTTP 400" in outcome.error
+    assert len(fake.requests) == 1
+
+
+async def test_long_retry_after_is_handed_back_instead_of_waited(fake):
+    fake.script["conv-1"] = [(429, {"Retry-After": "120"})]
+
+    outcome = await make_deliverer(max_attempts=5, max_delay=60).deliver(item(fake, 1))
+
+    assert (outcome.status, outcome.retry_after, outcome.attempts) == ("retry", 120.0, 1)
+    assert len(fake.requests) == 1
+
+
+async def test_connection_errors_are_retried_then_fail():
+    server = ThreadedServer(web.Application())
+    url = server.start()
+    server.stop()  # nothing listens there any more
+    unreachable = Outgoing(1, {**item(ScriptedConnector(), 1).reference, "serviceUrl": url}, {"type": "message"})
+
+    outcome = await make_deliverer(max_attempts=2).deliver(unreachable)
+
+    assert outcome.status == "failed" and outcome.attempts == 2
+    assert "connection error" in outcome.error
+
+
+async def test_rate_limit_spaces_requests_at_the_connector(fake):
+    deliverer = make_deliverer(rate_per_second=50, burst=1)
+
+    outcomes = await asyncio.gather(*(deliverer.deliver(item(fake, key)) for key in range(20)))
+
+    assert {o.status for o in outcomes} == {"sent"}
+    times = sorted(fake.times())
+    assert len(times) == 20
+    assert times[-1] - times[0] >= 19 / 50 - 0.04  # 0.38 s, less a little network jitter
+
+
+async def test_tenant_filter_stops_the_send_and_says_so(fake):
+    settings = Settings(allowed_tenant_ids=frozenset({TENANT}))
+
+    outcome = await make_deliverer(settings).deliver(item(fake, 1, tenant="someone-else"))
+
+    assert outcome.status == "failed" and "ALLOWED_TENANT_IDS" in outcome.error
+    assert fake.requests == []
+
+
+async def test_one_connection_for_consecutive_messages(fake):
+    deliverer = make_deliverer()
+
+    for key in range(50):
+        assert (await deliverer.deliver(item(fake, key))).status == "sent"
+
+    assert len(fake.requests) == 50
+    assert len(fake.ports()) <= 2  # the stock connector client opens 50
+
+
+async def test_concurrent_messages_share_a_small_pool_of_connections(fake):
+    deliverer = make_deliverer()
+
+    outcomes = await asyncio.gather(*(deliverer.deliver(item(fake, key)) for key in range(50)))
+
+    assert {o.status for o in outcomes} == {"sent"}
+    # requests runs in the default executor, so at most one connection per worker thread.
+    assert len(fake.ports()) <= min(32, (os.cpu_count() or 1) + 4)
+
+
+async def test_retry_policy_is_not_rebuilt_per_message(fake, monkeypatch):
+    built = []
+    original = msrest_requests.ClientRetryPolicy.__init__
+
+    def counting_init(self):
+        built.append(1)
+        original(self)
+
+    monkeypatch.setattr(msrest_requests.ClientRetryPolicy, "__init__", counting_init)
+    deliverer = make_deliverer()
+
+    for key in range(20):
+        await deliverer.deliver(item(fake, key))
+
+    assert len(fake.activities) == 20
+    assert len(built) <= 2  # one connector client and one user-token client; stock: 40
+
+
+async def test_deliverer_wraps_the_adapter_once():
+    settings = Settings()
+    adapter = create_adapter(settings, create_authentication(settings))
+    first = Deliverer(adapter, "")
+    second = Deliverer(adapter, "")
+
+    assert isinstance(adapter.bot_framework_authentication, PooledBotFrameworkAuthentication)
+    assert first.pool is second.pool is adapter.bot_framework_authentication
+
+
+def test_parse_retry_after():
+    now = datetime(2022, 8, 1, 12, 0, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=30), usegmt=True)
+
+    assert parse_retry_after("1") == 1.0
+    assert parse_retry_after(" 0.25 ") == 0.25
+    assert parse_retry_after(later, now=now.timestamp()) == pytest.approx(30)
+    assert parse_retry_after("-5") == 0.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
