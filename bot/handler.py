@@ -31,20 +31,23 @@ from bot.language.understand import (
     Help,
     HistoryRequest,
     StatusQuery,
+    SubscriptionRequest,
     Thanks,
     UpdateRequest,
     understand,
 )
-from bot.language.update import is_cancel, is_status_question
+from bot.language.update import is_cancel, is_status_question, strip_mentions
 from bot.routes import Answers, InstalledIn, Reply
 from bot.services import TIME_ZONE
 from dialogs.state import StateConflictError
 from dialogs.update_assignment import (
+    ASK_COMMENT,
     CANCELLED,
     DIALOG_ID,
     HELP_REQUESTED,
     Reporter,
     UpdateAssignmentDialog,
+    current_step,
     positive_int,
 )
 
@@ -103,6 +106,8 @@ class UppdragsBot(ActivityHandler):
                 if not await self._answers.claim_activity(key, activity.id):
                     log.info("Ignoring activity %s sent again in %s", activity.id, key)
                     return
+            if activity.type == ActivityTypes.message:
+                await self._answers.remember(installed_in(turn_context))
             for attempt in range(1, TURN_ATTEMPTS + 1):
                 try:
                     await super().on_turn(turn_context)
@@ -117,8 +122,8 @@ class UppdragsBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         reply = reply_to(turn_context)
         activity = turn_context.activity
-        # understand() removes <at>mentions</at> itself, the bot's and colleagues'.
-        text = (activity.text or "").strip()
+        # In channels every message starts with <at>Uppdragsboten</at>: answers are read without.
+        text = activity.text = strip_mentions(activity.text)
         value = activity.value if isinstance(activity.value, dict) else None
         dc = await self._dialogs.create_context(turn_context)
 
@@ -132,8 +137,14 @@ class UppdragsBot(ActivityHandler):
                     "card_activity_id": activity.reply_to_id,
                 })
                 return
-            if value.get("action") == "dialog" and dc.active_dialog:
-                await self._after(turn_context, await dc.continue_dialog())
+            if value.get("action") == "dialog":
+                if dc.active_dialog:
+                    await self._after(turn_context, await dc.continue_dialog())
+                else:
+                    await turn_context.send_activity(
+                        "Den knappen hör till en uppdatering som redan är avslutad. "
+                        "Skriv ”uppdatera uppdrag” eller tryck Uppdatera status för att börja en ny."
+                    )
                 return
             if await self._card_action(reply, value):
                 if dc.active_dialog:
@@ -145,6 +156,9 @@ class UppdragsBot(ActivityHandler):
         if dc.active_dialog:
             await self._in_dialog(turn_context, dc, text, intent)
             return
+        if is_cancel(text):
+            await turn_context.send_activity("Det finns ingen pågående uppdatering att avbryta.")
+            return
         if isinstance(intent, UpdateRequest):
             await self._start_update(turn_context, dc, {
                 "text": intent.text,
@@ -153,18 +167,20 @@ class UppdragsBot(ActivityHandler):
                 "period": intent.period.label if intent.period else None,
             })
             return
-        await self._answer(reply, intent)
+        await self._answer(turn_context, intent)
 
     async def _in_dialog(self, turn_context: TurnContext, dc, text: str, intent) -> None:
         """A message while a dialog waits for an answer: cancel, help, a question, or the answer."""
         if text and is_cancel(text):
             await dc.cancel_all_dialogs()
             await turn_context.send_activity(CANCELLED)
+        elif current_step(dc) == ASK_COMMENT and not (isinstance(intent, Help) and len(text) < 20):
+            # Free text is the comment, even "Status: upphandlingen är klar" or "Sätt in fler …".
+            await self._after(turn_context, await dc.continue_dialog())
         elif isinstance(intent, Help):
             turn_context.turn_state[HELP_REQUESTED] = True
             await self._after(turn_context, await dc.continue_dialog())
         elif isinstance(intent, UpdateRequest):
-            await dc.cancel_all_dialogs()
             await self._start_update(turn_context, dc, {
                 "text": intent.text,
                 "category": intent.category.value if intent.category else None,
@@ -172,7 +188,7 @@ class UppdragsBot(ActivityHandler):
                 "period": intent.period.label if intent.period else None,
             })
         elif isinstance(intent, StatusQuery | HistoryRequest) and is_status_question(text):
-            await self._answer(reply_to(turn_context), intent)
+            await self._answer(turn_context, intent)
             await dc.reprompt_dialog()
         else:
             await self._after(turn_context, await dc.continue_dialog())
@@ -199,6 +215,7 @@ class UppdragsBot(ActivityHandler):
     async def _start_update(self, turn_context: TurnContext, dc, options: dict) -> None:
         if dc.active_dialog:
             await dc.cancel_all_dialogs()
+            await turn_context.send_activity("Den uppdatering du höll på med avbröts, inget sparades där.")
         options = {k: v for k, v in options.items() if v}
         options["reporter"] = (await self._reporter(turn_context)).to_data()
         await self._after(turn_context, await dc.begin_dialog(DIALOG_ID, options))
@@ -218,7 +235,8 @@ class UppdragsBot(ActivityHandler):
             principals=tuple(dict.fromkeys(p.lower() for p in principals)),
         )
 
-    async def _answer(self, reply: Reply, intent) -> None:
+    async def _answer(self, turn_context: TurnContext, intent) -> None:
+        reply = reply_to(turn_context)
         if isinstance(intent, StatusQuery):
             await self._answers.status(reply, intent)
         elif isinstance(intent, Help):
@@ -229,6 +247,12 @@ class UppdragsBot(ActivityHandler):
             await reply("Varsågod! Fråga gärna igen när du vill veta hur det går med ett uppdrag.")
         elif isinstance(intent, HistoryRequest):
             await self._answers.history(reply, intent.text)
+        elif isinstance(intent, SubscriptionRequest):
+            sender = turn_context.activity.from_property
+            await self._answers.subscription(
+                reply, installed_in(turn_context), intent.action, intent.committees,
+                sender.aad_object_id if sender else None,
+            )
         else:
             await self._answers.not_understood(reply)
 

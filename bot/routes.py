@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from bot import cards
 from bot.language.search import Document, rank
 from bot.language.understand import StatusQuery
-from storage import bot_state, conversations, queries
+from storage import bot_state, conversations, queries, subscriptions
 from storage.committees import Committee
 from storage.db import session_scope
 from storage.periods import Period, PeriodError, period_containing
@@ -97,14 +97,7 @@ class Answers:
 
     def _claim_welcome(self, installed: InstalledIn) -> bool:
         with session_scope(self._engine) as session:
-            conversations.save(
-                session=session,
-                conversation_id=installed.conversation_id,
-                service_url=installed.service_url,
-                reference=installed.reference,
-                tenant_id=installed.tenant_id,
-                conversation_type=installed.conversation_type,
-            )
+            self._remember_in(session, installed)
             return conversations.claim_welcome(session=session, conversation_id=installed.conversation_id)
 
     async def claim_activity(self, conversation_id: str, activity_id: str) -> bool:
@@ -116,6 +109,64 @@ class Answers:
             return bot_state.claim_activity(
                 session=session, conversation_id=conversation_id, activity_id=activity_id
             )
+
+    async def remember(self, installed: InstalledIn) -> None:
+        """Keep the conversation's reference fresh: its serviceUrl can change."""
+        await asyncio.to_thread(self._remember, installed)
+
+    def _remember(self, installed: InstalledIn) -> None:
+        with session_scope(self._engine) as session:
+            self._remember_in(session, installed)
+
+    async def subscription(self, reply: Reply, installed: InstalledIn, action: str,
+                           committees: Sequence[str], user_id: str | None) -> None:
+        await reply(await asyncio.to_thread(self._subscription, installed, action, committees, user_id))
+
+    def _subscription(self, installed: InstalledIn, action: str, wanted: Sequence[str],
+                      user_id: str | None) -> str:
+        who = {"personal": "Du", "channel": "Kanalen", "groupChat": "Chatten"}.get(
+            installed.conversation_type or "personal", "Du")
+        with session_scope(self._engine) as session:
+            known = {c.abbreviation: c for c in queries.list_committees(session=session)}
+            self._remember_in(session, installed)
+            if action == "list":
+                mine = subscriptions.subscriptions_of(session=session, conversation_id=installed.conversation_id)
+                if not mine:
+                    return (f"{who} prenumererar inte på någon nämnd. Skriv till exempel "
+                            "”prenumerera på TN” för att få besked när rapporteringen öppnar.")
+                return f"{who} prenumererar på: {_names(mine, known)}."
+            if not wanted:
+                verb = "prenumerera på" if action == "add" else "sluta prenumerera på"
+                return f"Vilken nämnd vill du {verb}? Skriv till exempel ”{verb} TN”."
+            changed, unchanged = [], []
+            for committee in wanted:
+                if action == "add":
+                    done = subscriptions.subscribe(session=session, conversation_id=installed.conversation_id,
+                                                   committee=committee, created_by=user_id)
+                else:
+                    done = subscriptions.unsubscribe(session=session, conversation_id=installed.conversation_id,
+                                                     committee=committee)
+                (changed if done else unchanged).append(committee)
+        if action == "add":
+            parts = [f"Klart! {who} får nu besked när rapporteringen öppnar och en påminnelse "
+                     f"före sista dag för {_names(changed, known)}."] if changed else []
+            if unchanged:
+                parts.append(f"{who} prenumererade redan på {_names(unchanged, known)}.")
+        else:
+            parts = [f"Prenumerationen på {_names(changed, known)} är avslutad."] if changed else []
+            if unchanged:
+                parts.append(f"{who} prenumererade inte på {_names(unchanged, known)}.")
+        return " ".join(parts)
+
+    def _remember_in(self, session, installed: InstalledIn) -> None:
+        conversations.save(
+            session=session,
+            conversation_id=installed.conversation_id,
+            service_url=installed.service_url,
+            reference=installed.reference,
+            tenant_id=installed.tenant_id,
+            conversation_type=installed.conversation_type,
+        )
 
     async def uninstalled(self, conversation_id: str) -> None:
         await asyncio.to_thread(self._uninstalled, conversation_id)
@@ -225,6 +276,11 @@ class Answers:
                 if h.period != status.period
             ]
         return cards.assignment_card(status, history=past)
+
+
+def _names(abbreviations: Sequence[str], known: dict[str, Committee]) -> str:
+    names = [known[a].display if a in known else a for a in abbreviations]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
 
 
 def _search(statuses: Sequence[AssignmentStatus], text: str) -> list[AssignmentStatus]:

@@ -218,11 +218,19 @@ class Thanks:
 
 
 @dataclass(frozen=True)
+class SubscriptionRequest:
+    """Notifications for committees: action "add", "remove" or "list"."""
+
+    action: str
+    committees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Unknown:
     text: str
 
 
-Intent = StatusQuery | Help | Greeting | Thanks | Unknown | UpdateRequest | HistoryRequest
+Intent = StatusQuery | Help | Greeting | Thanks | Unknown | UpdateRequest | HistoryRequest | SubscriptionRequest
 
 
 @dataclass
@@ -246,6 +254,9 @@ def understand(text: str, committees: Sequence[Committee], *, today: date) -> In
 
 
 def _understand(message: str, committees: tuple[Committee, ...], today: date) -> Intent:
+    subscription = _subscription(message, committees)
+    if subscription is not None:
+        return subscription
     request = parse_update(message, today=today)
     if request is not None:
         return request
@@ -273,6 +284,29 @@ def _understand(message: str, committees: tuple[Committee, ...], today: date) ->
     if greets:
         return Greeting()
     return Unknown(message)
+
+
+_SUBSCRIPTION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), action)
+    for pattern, action in (
+        (r"^(?:visa |lista )?(?:mina|våra) (?:prenumerationer|bevakningar)\b", "list"),
+        (r"^(?:vad|vilka nämnder) (?:prenumererar|bevakar) (?:jag|vi)\b", "list"),
+        (r"^(?:jag vill |vi vill )?(?:avsluta|avbryt|stoppa|säg upp|ta bort) (?:min |mina |vår |våra )?"
+         r"(?:prenumeration(?:en|er|erna)?|bevakning(?:en|ar|arna)?)\b|^(?:sluta|slutar) (?:följa|bevaka|prenumerera)\b",
+         "remove"),
+        (r"^(?:jag vill |vi vill )?(?:prenumerera|bevaka|följ|följa|starta prenumeration)\b", "add"),
+    )
+)
+
+
+def _subscription(message: str, committees: tuple[Committee, ...]) -> SubscriptionRequest | None:
+    """"prenumerera på TN", "avsluta prenumeration på TN", "mina prenumerationer"."""
+    for pattern, action in _SUBSCRIPTION_PHRASES:
+        match = pattern.match(message)
+        if match:
+            _, words = _split(message[match.end():])
+            return SubscriptionRequest(action, _find_committees(words, committees))
+    return None
 
 
 def _clean_message(text: str) -> str:
