@@ -18,7 +18,7 @@ from dialogs.state import SqlStorage
 from dialogs.update_assignment import UpdateAssignmentDialog
 from bot.handler import UppdragsBot
 from bot.routes import Answers
-from bot.services import Services, today_in_sweden
+from bot.services import TIME_ZONE, Services, today_in_sweden
 from bot.settings import Settings
 from storage import db
 from storage.bootstrap import prepare_database
@@ -110,6 +110,37 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     engine.dispose()
 
 
+async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Each morning: the notifications and reminders due today; every few minutes: retries."""
+    settings, services = app[SETTINGS], app[SERVICES]
+    if not settings.scheduler:
+        yield
+        return
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    from bot.delivery import Deliverer
+    from bot.notify import drain, run_due
+
+    deliverer = Deliverer(services.adapter, settings.app_id, rate_per_second=settings.notify_rate)
+    today = app.get(TODAY, today_in_sweden)
+    hour, minute = (int(part) for part in settings.notify_at.split(":"))
+    async def daily() -> None:
+        await run_due(services.engine, deliverer, today=today(), reminder_days=settings.reminder_days)
+
+    scheduler = AsyncIOScheduler(timezone=TIME_ZONE)
+    scheduler.add_job(
+        daily, CronTrigger(hour=hour, minute=minute, timezone=TIME_ZONE),
+        id="notifications", max_instances=1, coalesce=True, misfire_grace_time=3600,
+    )
+    scheduler.add_job(drain, "interval", minutes=5, args=[services.engine, deliverer],
+                      id="retries", max_instances=1, coalesce=True)
+    scheduler.start()
+    log.info("Notifications run daily at %s (Europe/Stockholm)", settings.notify_at)
+    yield
+    scheduler.shutdown(wait=False)
+
+
 def create_app(settings: Settings) -> web.Application:
     if settings.local_mode:
         log.warning(
@@ -120,6 +151,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services_ctx)
+    app.cleanup_ctx.append(_scheduler_ctx)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     return app

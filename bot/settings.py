@@ -8,6 +8,7 @@ that configuration from Azure Bot Service and the samples carries over unchanged
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -40,6 +41,12 @@ class Settings:
     # Who may update statuses: reporters and admins (``uppdragsbot reporters add``). In local
     # mode everyone may, so that the bot can be tried out, unless REQUIRE_REPORTERS=true.
     require_reporters: bool = False
+    # Notifications: the global send rate (Teams allows about 50 requests/s per app and
+    # tenant), days before the deadline for the reminder, and when the daily run happens.
+    notify_rate: float = 30.0
+    reminder_days: int = 5
+    notify_at: str = "08:00"
+    scheduler: bool = True
 
     @property
     def local_mode(self) -> bool:
@@ -73,8 +80,15 @@ class Settings:
         try:
             port = int(get("PORT", "3978"))
             max_bytes = int(get("MAX_REQUEST_BYTES", str(256 * 1024)))
+            reminder_days = int(get("REMINDER_DAYS", "5"))
+            notify_rate = float(get("NOTIFY_RATE", "30"))
         except ValueError as exc:
-            raise SettingsError(f"PORT and MAX_REQUEST_BYTES must be whole numbers: {exc}") from exc
+            raise SettingsError(
+                f"PORT, MAX_REQUEST_BYTES, REMINDER_DAYS and NOTIFY_RATE must be numbers: {exc}"
+            ) from exc
+        notify_at = get("NOTIFY_AT", "08:00")
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", notify_at):
+            raise SettingsError(f"NOTIFY_AT must be a time like 08:00, not {notify_at!r}")
         app_type = get("MicrosoftAppType", "MultiTenant")
         if app_type not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
             raise SettingsError(
@@ -97,6 +111,10 @@ class Settings:
             max_request_bytes=max_bytes,
             openid_metadata_url=get("ToBotFromChannelOpenIdMetadataUrl") or None,
             require_reporters=get("REQUIRE_REPORTERS", "false").lower() in ("1", "true", "yes", "ja"),
+            notify_rate=notify_rate,
+            reminder_days=reminder_days,
+            notify_at=notify_at,
+            scheduler=get("SCHEDULER", "true").lower() not in ("0", "false", "no", "nej"),
         )
 
     def bot_framework_config(self) -> SimpleNamespace:

@@ -54,6 +54,9 @@ class SigningKey:
 class FakeConnector:
     def __init__(self) -> None:
         self.activities: list[dict] = []
+        # conversation id -> [(HTTP status, headers), ...] answered instead of accepting
+        self.faults: dict[str, list[tuple[int, dict]]] = {}
+        self.refused: list[tuple[str, int]] = []
         self.keys = [SigningKey.generate("test-key-1")]
         self.base_url = ""
         self._ids = itertools.count(1)
@@ -73,6 +76,13 @@ class FakeConnector:
         return f"{self.base_url}/openid/.well-known/openidconfiguration"
 
     async def _send(self, request: web.Request) -> web.Response:
+        """Record the activity, or answer with a fault queued for this conversation."""
+        faults = self.faults.get(request.match_info["conversation_id"])
+        if faults:
+            status, headers = faults.pop(0)
+            self.refused.append((request.match_info["conversation_id"], status))
+            return web.json_response({"error": {"code": "Fault", "message": f"injected {status}"}},
+                                     status=status, headers=headers)
         activity = await request.json()
         activity["_conversation_id"] = request.match_info["conversation_id"]
         activity["_method"] = request.method

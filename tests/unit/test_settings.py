@@ -31,7 +31,7 @@ def test_environment_wins_over_dotenv(tmp_path):
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"PORT": "abc"}, "whole numbers"),
+        ({"PORT": "abc"}, "must be numbers"),
         ({"MicrosoftAppType": "Personal"}, "MultiTenant, SingleTenant or UserAssignedMSI"),
         ({"MicrosoftAppType": "SingleTenant"}, "needs MicrosoftAppTenantId"),
     ],
