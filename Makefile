@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-sqlite migrate import manifest clean
+PLAYGROUND_DIR := .playground
+PLAYGROUND_STAMP := $(PLAYGROUND_DIR)/.installed-stamp
+# Playwright for Python drives the system's Chromium in tests/browser (it downloads no browser).
+PLAYWRIGHT_VERSION := 1.65.2
+PLAYWRIGHT_STAMP := $(VENV)/.playwright-$(PLAYWRIGHT_VERSION)
+
+.PHONY: install run test test-sqlite migrate import manifest clean playground playground-install browser-test-deps
 
 install: $(STAMP)
 
@@ -32,6 +38,27 @@ import: install
 ## make manifest BOT_ID=<app id> BOT_DOMAIN=<host>
 manifest: install
 	$(BIN)/python -m manifest.build --bot-id "$(BOT_ID)" --domain "$(BOT_DOMAIN)"
+
+## The bot in local mode and Microsoft 365 Agents Playground (a Teams-like chat) on http://localhost:56150.
+playground: install playground-install
+	$(BIN)/python playground/start.py
+
+## Agents Playground (Microsoft pre-release licence) at the version pinned in playground/package.json.
+playground-install: $(PLAYGROUND_STAMP)
+
+$(PLAYGROUND_STAMP): playground/package.json
+	@command -v npm >/dev/null || { echo "Agents Playground needs Node.js 18+ and npm" >&2; exit 1; }
+	mkdir -p $(PLAYGROUND_DIR)
+	cp playground/package.json $(PLAYGROUND_DIR)/package.json
+	cd $(PLAYGROUND_DIR) && npm install --no-audit --no-fund --ignore-scripts --no-package-lock --loglevel=error
+	touch $@
+
+## What tests/browser needs besides Chromium (Debian: apt-get install chromium chromium-driver).
+browser-test-deps: install playground-install $(PLAYWRIGHT_STAMP)
+
+$(PLAYWRIGHT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet "playwright==$(PLAYWRIGHT_VERSION)"
+	touch $@
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache manifest/build
