@@ -10,7 +10,7 @@ PLAYGROUND_STAMP := $(PLAYGROUND_DIR)/.installed-stamp
 PLAYWRIGHT_VERSION := 1.65.2
 PLAYWRIGHT_STAMP := $(VENV)/.playwright-$(PLAYWRIGHT_VERSION)
 
-.PHONY: install run test test-sqlite migrate import manifest clean playground playground-install browser-test-deps
+.PHONY: install run test test-sqlite migrate import manifest clean playground playground-install browser-test-deps bench
 
 install: $(STAMP)
 
@@ -62,3 +62,8 @@ $(PLAYWRIGHT_STAMP): $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache manifest/build
+
+## Notification delivery benchmark (not part of `make test`): 5,000 recipients against a local
+## fake connector limited to 200/s with 5% 429 and 1% 500; prints rate/limit, duplicates, lost.
+bench: install
+	$(BIN)/python -m bench.notify_bench
