@@ -99,3 +99,18 @@ def assert_valid(card: dict) -> None:
     assert schema_errors(card) == []
     assert structural_errors(card) == []
     assert card_size(card) < MAX_CARD_BYTES
+
+
+def of_type(card: dict, kind: str) -> list[dict]:
+    return [d for d in walk(card) if d.get("type") == kind]
+
+
+def lines(card: dict) -> list[str]:
+    """What a user reads, block by block: TextBlock texts and RichTextBlocks' joined runs."""
+    out = []
+    for d in walk(card):
+        if d.get("type") == "TextBlock":
+            out.append(d["text"])
+        elif d.get("type") == "RichTextBlock":
+            out.append("".join(r["text"] for r in d["inlines"]))
+    return out

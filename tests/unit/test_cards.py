@@ -25,7 +25,7 @@ from bot.cards import (
     welcome_card,
 )
 from storage.committees import load_committees
-from tests.cardcheck import assert_valid, schema_errors, structural_errors, walk
+from tests.cardcheck import assert_valid, lines, of_type, schema_errors, structural_errors
 from storage.periods import Period
 from storage.records import AssignmentStatus
 from storage.report_format import parse_report
@@ -122,19 +122,6 @@ def long_text(n: int, *, spaces: bool = True) -> str:
 # ---------------------------------------------------------------------- inspecting
 
 
-def of_type(card: dict, kind: str) -> list[dict]:
-    return [d for d in walk(card) if d.get("type") == kind]
-
-
-def lines(card: dict) -> list[str]:
-    """What a user reads, block by block: TextBlock texts and RichTextBlocks' joined runs."""
-    out = []
-    for d in walk(card):
-        if d.get("type") == "TextBlock":
-            out.append(d["text"])
-        elif d.get("type") == "RichTextBlock":
-            out.append("".join(r["text"] for r in d["inlines"]))
-    return out
 
 
 def submits(card: dict) -> list[dict]:

@@ -25,7 +25,7 @@ from bot.cards import (
 from storage.periods import Period
 from storage.records import AssignmentStatus
 from storage.statuses import StatusCategory
-from tests.cardcheck import assert_valid, walk
+from tests.cardcheck import assert_valid, lines, of_type
 from tests.unit.test_cards import EVIL, EVIL_PIECES, long_text, make, seed, strings_outside_text_runs
 
 T1, T2, T3 = Period(2022, 1), Period(2022, 2), Period(2022, 3)
@@ -39,19 +39,6 @@ NOT_FOUND = ("Jag hittade inget uppdrag som matchar ”purpel flagg”. Vilket u
 # ----------------------------------------------------------------------------- inspecting
 
 
-def of_type(card: dict, kind: str) -> list[dict]:
-    return [d for d in walk(card) if d.get("type") == kind]
-
-
-def lines(card: dict) -> list[str]:
-    """What a user reads, block by block: TextBlock texts and RichTextBlocks' joined runs."""
-    out = []
-    for d in walk(card):
-        if d.get("type") == "TextBlock":
-            out.append(d["text"])
-        elif d.get("type") == "RichTextBlock":
-            out.append("".join(r["text"] for r in d["inlines"]))
-    return out
 
 
 def buttons(card: dict) -> list[tuple[str, dict]]:
