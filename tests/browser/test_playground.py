@@ -8,6 +8,7 @@ HTTP end-to-end tests in tests/e2e; this one proves the cards work in a real car
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -19,7 +20,7 @@ TRYGGHETSVANDRING = "Genomför trygghetsvandring på de områden/platser i kommu
 COMMENT = "Vandringen genomfördes i maj tillsammans med polisen och fastighetsägarna."
 
 
-def test_status_and_update_in_the_playground(page, screenshots):
+def test_status_and_update_in_the_playground(page, screenshots, tmp_path, monkeypatch):
     from playwright.sync_api import expect
 
     cards = page.locator(".ac-adaptiveCard")
@@ -62,3 +63,18 @@ def test_status_and_update_in_the_playground(page, screenshots):
     expect(tn_card).to_contain_text("Uppdaterad av")
     expect(item).to_contain_text(COMMENT[:40])
     page.screenshot(path=screenshots / "screenshot-update.png")
+
+    # Subscribe, then the period-start notification arrives in the same chat (proactively).
+    page.locator('[contenteditable="true"][role="textbox"]').click()
+    page.keyboard.type("prenumerera på TN")
+    page.get_by_role("button", name="Send Message").click()
+    expect(page.get_by_text(re.compile("Klart! Du får nu besked")).last).to_be_visible()
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's own loop runs in this thread
+        assert pool.submit(main, ["--env-file", "", "notify", "--period", "T1 2022"]).result(timeout=60) == 0
+    notice = cards.filter(has_text="Nu är rapporteringen för T1 2022").last
+    expect(notice).to_contain_text("Sista dag att rapportera")
+    expect(notice.get_by_role("button", name="Uppdatera status")).to_have_count(3)
+    page.screenshot(path=screenshots / "screenshot-notification.png")
