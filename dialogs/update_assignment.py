@@ -54,6 +54,11 @@ STEP_HELP = {
     ASK_CONFIRM: "Svara ”ja” eller tryck Spara för att spara uppdateringen, eller ”nej” för att avbryta.",
 }
 CANCELLED = "Uppdateringen avbröts. Inget sparades."
+NOT_A_REPORTER = (
+    "Du är inte rapportör för någon nämnd, så du kan inte uppdatera uppdrag. Inget sparades. "
+    "Vill du bli rapportör? Be nämndens sekreterare eller Uppdragsbotens administratör lägga "
+    "till dig (uppdragsbot reporters add <din e-post> <nämnd>)."
+)
 STALE_BUTTON = (
     "Den knappen hör till en annan uppdatering än den du håller på med nu. "
     "Svara på frågan nedan, eller skriv ”avbryt”."
@@ -159,6 +164,9 @@ class UpdateAssignmentDialog(ComponentDialog):
                 f"Det finns inga uppdrag för {values['period']} att uppdatera. Uppdateringen avbröts. "
                 "Ange en annan period, till exempel ”uppdatera linjenätet T1 2022”."
             )
+            return await step.end_dialog()
+        if not self._open_reporting and not await asyncio.to_thread(self._reports_for_anything, values):
+            await step.context.send_activity(NOT_A_REPORTER)
             return await step.end_dialog()
         if values.get("assignment_id"):
             return await step.next(values["assignment_id"])
@@ -353,6 +361,11 @@ class UpdateAssignmentDialog(ComponentDialog):
         if len(ranked) > 1 and ranked[0][1] - ranked[1][1] >= 25:
             ranked = ranked[:1]  # one clearly best title
         return [by_id[key] for key, _ in ranked]
+
+    def _reports_for_anything(self, values: dict) -> bool:
+        reporter = Reporter.from_data(values.get("reporter"))
+        with session_scope(self._engine) as session:
+            return bool(reporters.committees_of(session=session, principals=reporter.principals))
 
     def _own_assignments(self, values: dict) -> list[AssignmentStatus]:
         reporter = Reporter.from_data(values.get("reporter"))

@@ -200,7 +200,14 @@ async def strict_url(aiohttp_server, settings):
 
 async def test_only_reporters_may_update(strict_url, connector, database_url):
     user = TeamsUser(strict_url, connector)
-    replies = await user.say("uppdatera linjenätet")
+    replies = await user.say("uppdatera uppdrag")
+    shown = visible_text(replies)
+    assert "Du är inte rapportör för någon nämnd" in shown and "reporters add" in shown
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        reporters.add_reporter(session=session, principal=user.aad_object_id, committee="KS")
+    engine.dispose()
+    replies = await user.say("uppdatera linjenätet")  # an MSN assignment; Anna reports for KS
     shown = visible_text(replies)
     assert "Du kan inte uppdatera" in shown and "Miljö- och samhällsnämnden (MSN)" in shown
     assert "Inget sparades" in shown and "reporters add" in shown
@@ -210,6 +217,7 @@ async def test_only_reporters_may_update(strict_url, connector, database_url):
     engine.dispose()
     replies = await user.say("uppdatera linjenätet")
     assert "Vilken status har uppdraget?" in visible_text(replies)
+    assert reports(database_url) == 8
 
 
 async def test_the_second_of_two_simultaneous_updates_is_told(bot_url, connector, database_url):
