@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -18,6 +18,7 @@ from botbuilder.dialogs import (
     ComponentDialog,
     DialogContext,
     DialogTurnResult,
+    DialogTurnStatus,
     WaterfallDialog,
     WaterfallStepContext,
 )
@@ -33,9 +34,9 @@ from sqlalchemy.engine import Engine
 from bot import cards
 from bot.language.search import Document, rank
 from bot.language.update import parse_category
-from storage import queries, reporters
+from storage import calendar, queries, reporters
 from storage.db import session_scope
-from storage.periods import DEFAULT_CALENDAR, Period, PeriodError, period_containing
+from storage.periods import Period, PeriodError, period_containing
 from storage.records import AssignmentStatus
 from storage.statuses import StatusCategory
 from storage.text import fold
@@ -139,7 +140,7 @@ class UpdateAssignmentDialog(ComponentDialog):
             if value["dialog"] != _values(dialog_context).get("token"):
                 await dialog_context.context.send_activity(STALE_BUTTON)
                 await self.reprompt_dialog(dialog_context.context, dialog_context.active_dialog)
-                return DialogTurnResult(status=_waiting())
+                return DialogTurnResult(status=DialogTurnStatus.Waiting)
         return await super().continue_dialog(dialog_context)
 
     async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
@@ -148,7 +149,7 @@ class UpdateAssignmentDialog(ComponentDialog):
             if help_text:
                 await inner_dc.context.send_activity(help_text)
                 await inner_dc.reprompt_dialog()
-                return DialogTurnResult(status=_waiting())
+                return DialogTurnResult(status=DialogTurnStatus.Waiting)
         return await super().on_continue_dialog(inner_dc)
 
     # --- steps -------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ class UpdateAssignmentDialog(ComponentDialog):
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
         values = step.values
         values["comment"] = step.result
-        preview = await asyncio.to_thread(self._preview, values, step.context)
+        preview = await asyncio.to_thread(self._preview, values)
         return await step.prompt(ASK_CONFIRM, PromptOptions(
             prompt=_card(cards.confirm_card(preview, token=values["token"]))))
 
@@ -340,14 +341,14 @@ class UpdateAssignmentDialog(ComponentDialog):
     # --- the database work (in worker threads) ------------------------------------------------
 
     def _default_period(self) -> str:
-        """The period open for reporting now, else the newest reported one, else the current one."""
+        """The period open for reporting now (the configured calendar), else the newest
+        reported one, else the current one."""
         today = self._today()
-        open_now = DEFAULT_CALENDAR.open_for_reporting(today)
-        if open_now:
-            return open_now.label
         with session_scope(self._engine) as session:
-            reported = queries.reported_periods(session=session)
-        return (reported[0] if reported else period_containing(today)).label
+            period = (calendar.open_for_reporting(session=session, today=today)
+                      or queries.latest_reported_period(session=session)
+                      or period_containing(today))
+        return period.label
 
     def _period_has_assignments(self, period_label: str) -> bool:
         with session_scope(self._engine) as session:
@@ -402,14 +403,14 @@ class UpdateAssignmentDialog(ComponentDialog):
                     return status.comment, candidate.label
         return None, None
 
-    def _preview(self, values: dict, context: TurnContext) -> AssignmentStatus:
+    def _preview(self, values: dict) -> AssignmentStatus:
         period = Period.parse(values["period"])
         reporter = Reporter.from_data(values.get("reporter"))
         with session_scope(self._engine) as session:
             status = queries.get_status(session=session, assignment_id=values["assignment_id"], period=period)
         category = StatusCategory(values["category"])
-        return _replace(status, category=category, sentence=category.sentence, comment=values["comment"],
-                        author=reporter.name, reported_at=None)
+        return replace(status, category=category, sentence=category.sentence, comment=values["comment"],
+                       author=reporter.name, reported_at=None)
 
     def _store(self, values: dict) -> tuple[AssignmentStatus | None, "_Conflict | None"]:
         period = Period.parse(values["period"])
@@ -462,12 +463,6 @@ class _Conflict:
     status: AssignmentStatus
 
 
-def _replace(status: AssignmentStatus, **changes) -> AssignmentStatus:
-    from dataclasses import replace
-
-    return replace(status, **changes)
-
-
 def _carry(values: dict) -> dict:
     """What a restarted waterfall needs to go straight to the confirmation."""
     keys = ("assignment_id", "period", "category", "comment", "reporter", "baseline", "origin",
@@ -486,25 +481,30 @@ def positive_int(value: object) -> int | None:
     return number if 0 < number < 2**31 else None
 
 
-def _valid_period(label: object) -> bool:
+def _parse_period(label: object) -> Period | None:
     try:
-        return isinstance(label, str) and bool(Period.parse(label))
-    except PeriodError:
-        return False
-
-
-def _period_of(prompt: PromptValidatorContext) -> Period | None:
-    label = _context(prompt).get("period")
-    try:
-        return Period.parse(label) if label else None
+        return Period.parse(label) if isinstance(label, str) and label else None
     except PeriodError:
         return None
 
 
-def _values(dc: DialogContext) -> dict:
-    """The waterfall's values of this dialog run (the bottom of its inner stack)."""
+def _valid_period(label: object) -> bool:
+    return _parse_period(label) is not None
+
+
+def _period_of(prompt: PromptValidatorContext) -> Period | None:
+    return _parse_period(_context(prompt).get("period"))
+
+
+def _inner_stack(dc: DialogContext) -> list:
+    """The update dialog's own stack: prompts on top, the waterfall at the bottom."""
     state = dc.active_dialog.state.get(ComponentDialog.persisted_dialog_state) if dc.active_dialog else None
-    stack = getattr(state, "dialog_stack", None) or []
+    return getattr(state, "dialog_stack", None) or []
+
+
+def _values(dc: DialogContext) -> dict:
+    """The waterfall's values of this dialog run."""
+    stack = _inner_stack(dc)
     return stack[-1].state.get("values", {}) if stack else {}
 
 
@@ -517,8 +517,7 @@ def current_step(dc: DialogContext) -> str | None:
     """Which question the update dialog is waiting for (ASK_COMMENT, …), if it is active."""
     if not dc.active_dialog or dc.active_dialog.id != DIALOG_ID:
         return None
-    state = dc.active_dialog.state.get(ComponentDialog.persisted_dialog_state)
-    stack = getattr(state, "dialog_stack", None) or []
+    stack = _inner_stack(dc)
     return stack[0].id if stack else None
 
 
@@ -540,7 +539,3 @@ def _refusal(status: AssignmentStatus) -> str:
     )
 
 
-def _waiting():
-    from botbuilder.dialogs import DialogTurnStatus
-
-    return DialogTurnStatus.Waiting

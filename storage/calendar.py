@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from storage.db import dialect_insert
 from storage.models import ReportingPeriod
 from storage.periods import DEFAULT_CALENDAR, Period
 
@@ -94,11 +94,9 @@ def set_period_dates(
             f"before it starts ({new.starts_on.isoformat()})"
         )
     # Insert the default row unless there is one (another writer may be at it too), then update.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     default = _default(period)
     session.execute(
-        insert(ReportingPeriod)
+        dialect_insert(session, ReportingPeriod)
         .values(
             year=period.year,
             term=period.term,
@@ -143,15 +141,23 @@ def due(*, session: Session, today: date, reminder_days: int) -> list[tuple[Peri
     """
     if reminder_days < 0:
         raise ValueError(f"reminder_days must be 0 or more, not {reminder_days}")
+    result = []
+    for dates in _recent(session, today):
+        if dates.opens_on <= today <= dates.deadline:
+            result.append((dates.period, OPENING))
+        if dates.deadline - timedelta(days=reminder_days) <= today <= dates.deadline:
+            result.append((dates.period, REMINDER))
+    return result
+
+
+def open_for_reporting(*, session: Session, today: date) -> Period | None:
+    """The newest period whose reporting window contains ``today``, if any."""
+    open_now = [d.period for d in _recent(session, today) if d.opens_on <= today <= d.deadline]
+    return open_now[-1] if open_now else None
+
+
+def _recent(session: Session, today: date) -> list[PeriodDates]:
+    """Last year's and this year's periods, stored dates or defaults, oldest first."""
     years = [today.year - 1, today.year]
     stored = _rows(session, years)
-    result = []
-    for year in years:
-        for term in TERMS:
-            period = Period(year, term)
-            dates = stored.get(period) or _default(period)
-            if dates.opens_on <= today <= dates.deadline:
-                result.append((period, OPENING))
-            if dates.deadline - timedelta(days=reminder_days) <= today <= dates.deadline:
-                result.append((period, REMINDER))
-    return result
+    return [stored.get(p) or _default(p) for p in (Period(y, t) for y in years for t in TERMS)]

@@ -96,12 +96,5 @@ class ReportingCalendar:
     def deadline(self, period: Period) -> date:
         return self.opens(period) + timedelta(days=self.reporting_days)
 
-    def open_for_reporting(self, day: date) -> Period | None:
-        """The period whose reporting window contains ``day``, if any."""
-        candidate = period_containing(day).previous()
-        if self.opens(candidate) <= day <= self.deadline(candidate):
-            return candidate
-        return None
-
 
 DEFAULT_CALENDAR = ReportingCalendar()

@@ -122,3 +122,15 @@ def test_due_follows_stored_dates(prepared_engine):
     assert due(prepared_engine, date(2024, 6, 15)) == []
     with pytest.raises(ValueError):
         due(prepared_engine, date(2024, 6, 1), reminder_days=-1)
+
+
+def test_open_for_reporting_follows_the_configured_calendar(prepared_engine):
+    def open_on(day):
+        with session_scope(prepared_engine) as session:
+            return calendar.open_for_reporting(session=session, today=day)
+
+    assert open_on(date(2022, 5, 10)) == Period(2022, 1)  # default: opens May 1, closes May 22
+    assert open_on(date(2022, 6, 1)) is None
+    assert open_on(date(2023, 1, 5)) == Period(2022, 3)  # last year's bokslut
+    set_dates(prepared_engine, Period(2022, 1), deadline=date(2022, 6, 15))
+    assert open_on(date(2022, 6, 1)) == Period(2022, 1)
