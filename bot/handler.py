@@ -79,6 +79,16 @@ def installed_in(context: TurnContext) -> InstalledIn:
     )
 
 
+def _update_options(intent: UpdateRequest) -> dict:
+    """What an opening message such as "sätt linjenätet till genomfört" already answers."""
+    return {
+        "text": intent.text,
+        "category": intent.category.value if intent.category else None,
+        "comment": intent.comment,
+        "period": intent.period.label if intent.period else None,
+    }
+
+
 class UppdragsBot(ActivityHandler):
     def __init__(
         self,
@@ -160,12 +170,7 @@ class UppdragsBot(ActivityHandler):
             await turn_context.send_activity("Det finns ingen pågående uppdatering att avbryta.")
             return
         if isinstance(intent, UpdateRequest):
-            await self._start_update(turn_context, dc, {
-                "text": intent.text,
-                "category": intent.category.value if intent.category else None,
-                "comment": intent.comment,
-                "period": intent.period.label if intent.period else None,
-            })
+            await self._start_update(turn_context, dc, _update_options(intent))
             return
         await self._answer(turn_context, intent)
 
@@ -181,12 +186,7 @@ class UppdragsBot(ActivityHandler):
             turn_context.turn_state[HELP_REQUESTED] = True
             await self._after(turn_context, await dc.continue_dialog())
         elif isinstance(intent, UpdateRequest):
-            await self._start_update(turn_context, dc, {
-                "text": intent.text,
-                "category": intent.category.value if intent.category else None,
-                "comment": intent.comment,
-                "period": intent.period.label if intent.period else None,
-            })
+            await self._start_update(turn_context, dc, _update_options(intent))
         elif isinstance(intent, StatusQuery | HistoryRequest) and is_status_question(text):
             await self._answer(turn_context, intent)
             await dc.reprompt_dialog()

@@ -36,6 +36,7 @@ class InstalledIn:
     tenant_id: str | None = None
     conversation_type: str | None = None
 
+
 EXAMPLES: tuple[str, ...] = (
     "status för TN-uppdrag",
     "visa ej genomförda uppdrag",
@@ -128,7 +129,6 @@ class Answers:
             installed.conversation_type or "personal", "Du")
         with session_scope(self._engine) as session:
             known = {c.abbreviation: c for c in queries.list_committees(session=session)}
-            self._remember_in(session, installed)
             if action == "list":
                 mine = subscriptions.subscriptions_of(session=session, conversation_id=installed.conversation_id)
                 if not mine:
@@ -184,10 +184,13 @@ class Answers:
     async def history(self, reply: Reply, text: str) -> None:
         await reply(await asyncio.to_thread(self._history, text))
 
+    def _latest_period(self, session) -> Period:
+        """Without a period asked for: the newest period with reports, else the current one."""
+        return queries.latest_reported_period(session=session) or period_containing(self.today())
+
     def _history(self, text: str) -> str | dict:
         with session_scope(self._engine) as session:
-            reported = queries.reported_periods(session=session)
-            period = reported[0] if reported else period_containing(self.today())
+            period = self._latest_period(session)
             found = _search(queries.find_statuses(session=session, period=period), text)
             if not found:
                 return cards.suggestions_card(
@@ -251,7 +254,7 @@ class Answers:
                 return self._assignment_card(statuses[0])
         no_reports_yet = reported and period not in reported
         if not statuses or (no_reports_yet and StatusCategory.NOT_REPORTED not in query.categories):
-            return _nothing_found(query, period, [committees[c] for c in query.committees if c in committees], reported)
+            return _nothing_found(query, period, committees, reported)
         return _list_card(query, period, statuses, committees, page)
 
     def _assignment(self, assignment_id: int, period_label: str | None) -> str | dict:
@@ -261,8 +264,7 @@ class Answers:
             period = None
         with session_scope(self._engine) as session:
             if period is None:
-                reported = queries.reported_periods(session=session)
-                period = reported[0] if reported else period_containing(self.today())
+                period = self._latest_period(session)
             status = queries.get_status(session=session, assignment_id=assignment_id, period=period)
         if status is None:
             return "Jag hittar inte det uppdraget längre. Fråga gärna igen, till exempel ”status för KS-uppdrag”."
@@ -290,14 +292,9 @@ def _search(statuses: Sequence[AssignmentStatus], text: str) -> list[AssignmentS
 
 
 def _heading(query: StatusQuery, committees: dict[str, Committee]) -> str:
-    chosen = [committees[c] for c in query.committees if c in committees]
     if query.text:
         return f"Sökresultat för ”{query.text}”"
-    if len(chosen) == 1:
-        return chosen[0].display
-    if chosen:
-        return " och ".join(c.display for c in chosen)
-    return "Alla nämnder"
+    return _names(query.committees, committees) if query.committees else "Alla nämnder"
 
 
 def _list_card(
@@ -310,11 +307,9 @@ def _list_card(
     pages = max(1, -(-len(statuses) // cards.PAGE_SIZE))
     page = min(page, pages)
     start = (page - 1) * cards.PAGE_SIZE
-    more = None
-    if page < pages:
-        fixed = replace(query, period=period, year=None)
-        more = {"action": "show_status", "query": fixed.to_data(), "page": page + 1}
-    origin = {"query": replace(query, period=period, year=None).to_data(), "page": page}
+    fixed = replace(query, period=period, year=None).to_data()  # the same list, whatever today is
+    more = {"action": "show_status", "query": fixed, "page": page + 1} if page < pages else None
+    origin = {"query": fixed, "page": page}
     return cards.status_list_card(
         statuses[start : start + cards.PAGE_SIZE],
         title=_heading(query, committees),
@@ -329,13 +324,13 @@ def _list_card(
 
 
 def _nothing_found(
-    query: StatusQuery, period: Period, chosen: list[Committee], reported: list[Period]
+    query: StatusQuery, period: Period, committees: dict[str, Committee], reported: list[Period]
 ) -> str:
     if reported and period not in reported:
         return (
             f"Det finns inga rapporter för {period.label} ({period.name}) ännu. "
             f"Rapporterade perioder: {', '.join(p.label for p in reported[:6])}."
         )
-    who = " och ".join(c.display for c in chosen) if chosen else "Nämnderna"
+    who = _names(query.committees, committees) if query.committees else "Nämnderna"
     what = describe_filter(query.categories)
     return f"{who} har inga uppdrag{' ' + what if what else ''} i {period.label}."
