@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from storage.db import dialect_insert
 from storage.models import BotStateItem, ProcessedActivity, utcnow
 
 MAX_KEY_LENGTH = 500
@@ -29,15 +29,6 @@ class ETagConflict(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(f"e-tag conflict for bot state {key!r}")
         self.key = key
-
-
-def _insert(session: Session, model):
-    """The dialect's INSERT, which has ``on_conflict_do_update`` / ``on_conflict_do_nothing``.
-
-    Whether it inserted is told by RETURNING: ``rowcount`` is not reported for INSERTs.
-    """
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def read_items(*, session: Session, keys: Iterable[str]) -> dict[str, tuple[dict, str]]:
@@ -63,7 +54,7 @@ def write_item(*, session: Session, key: str, data: dict, expected_etag: str | N
     etag = uuid.uuid4().hex
     values = {"data": data, "etag": etag, "updated_at": utcnow()}
     if expected_etag in (None, "*"):
-        statement = _insert(session, BotStateItem).values(key=key, **values)
+        statement = dialect_insert(session, BotStateItem).values(key=key, **values)
         session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=values))
         return etag
     result = session.execute(
@@ -91,7 +82,7 @@ def claim_activity(*, session: Session, conversation_id: str, activity_id: str) 
     (at most once), and does not wait for the first one's whole turn.
     """
     statement = (
-        _insert(session, ProcessedActivity)
+        dialect_insert(session, ProcessedActivity)
         .values(conversation_id=conversation_id, activity_id=activity_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["activity_id", "conversation_id"])
         .returning(ProcessedActivity.activity_id)

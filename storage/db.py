@@ -14,6 +14,7 @@ from importlib import resources
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -53,6 +54,15 @@ def make_engine(url: str | None = None) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def dialect_insert(session: Session, model):
+    """The dialect's INSERT, which has ``on_conflict_do_update`` / ``on_conflict_do_nothing``.
+
+    Whether it inserted is told by RETURNING: ``rowcount`` is not reported for INSERTs.
+    """
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -5,8 +5,8 @@ claim rows (status "sending", ``claimed_by``/``claimed_at``) in a short transact
 outside it, and then mark each one sent, for retry, or failed — only if they still hold the
 claim. On PostgreSQL concurrent claimers skip each other's rows (``FOR UPDATE SKIP
 LOCKED``); a claim older than the lease (its worker died) is taken over. On SQLite (one bot
-instance) the claim is a select and update in the caller's transaction, which takes the
-write lock first, so claimers in several threads take turns.
+instance) the claim is a select and update in the caller's transaction, which holds the
+write lock from its start (storage.db begins SQLite transactions IMMEDIATE).
 
 Every step is written to ``delivery_log``. Times are stored in UTC.
 """
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, false, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, select
 
+from storage.db import dialect_insert
 from storage.models import DeliveryLog, Notification, utcnow
 from storage.periods import Period
 
@@ -101,8 +101,6 @@ def enqueue(
         if not conversation_id:
             raise ValueError("empty conversation id")
         unique.setdefault(conversation_id, payload)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     new_ids: list[int] = []
     values = [
         {
@@ -120,7 +118,7 @@ def enqueue(
     ]
     for start in range(0, len(values), _INSERT_CHUNK):
         statement = (
-            insert(Notification)
+            dialect_insert(session, Notification)
             .values(values[start : start + _INSERT_CHUNK])
             .on_conflict_do_nothing(index_elements=["year", "term", "kind", "conversation_id"])
             .returning(Notification.id)  # only the rows inserted
@@ -162,10 +160,7 @@ def claim(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    else:
-        # SQLite: take the write lock before reading, as a claimer in another thread would
-        # otherwise fail ("database is locked") when a write lands between select and update.
-        session.execute(update(Notification).where(false()).values(status=Notification.status))
+    # (SQLite transactions begin IMMEDIATE, see storage.db: claimers in threads take turns.)
     candidates = {id_: (status, claimed_by) for id_, status, claimed_by in session.execute(query).all()}
     if not candidates:
         return []

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from storage.db import dialect_insert
 from storage.models import CommitteeRow, Reporter, utcnow
 
 ALL_COMMITTEES = "*"
@@ -54,26 +54,29 @@ def _known_committees(session: Session) -> list[str]:
     return sorted(session.exec(select(CommitteeRow.abbreviation)).all())
 
 
-def _canonical_committee(session: Session, committee: str) -> str:
-    """"*", or the committee table's spelling of ``committee`` (case-insensitive)."""
-    committee = committee.strip()
-    if committee == ALL_COMMITTEES:
-        return committee
+def canonical_committee(session: Session, committee: str) -> str:
+    """The committee table's spelling of ``committee`` (case-insensitive), or UnknownCommittee."""
+    wanted = (committee or "").strip().casefold()
     known = _known_committees(session)
     for abbreviation in known:
-        if abbreviation.casefold() == committee.casefold():
+        if abbreviation.casefold() == wanted:
             return abbreviation
     raise UnknownCommittee(committee, known)
+
+
+def _canonical_committee(session: Session, committee: str) -> str:
+    """"*" (an admin), or a committee as the committee table spells it."""
+    if committee.strip() == ALL_COMMITTEES:
+        return ALL_COMMITTEES
+    return canonical_committee(session, committee)
 
 
 def add_reporter(
     *, session: Session, principal: str, committee: str, display_name: str | None = None
 ) -> bool:
     """Let ``principal`` update ``committee``'s assignments ("*": all). False if already so."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(Reporter)
+        dialect_insert(session, Reporter)
         .values(
             principal=_principal(principal),
             committee=_canonical_committee(session, committee),

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from storage.models import CommitteeRow, Conversation, Reporter, Subscription, utcnow
-from storage.reporters import ALL_COMMITTEES, UnknownCommittee
+from storage.db import dialect_insert
+from storage.models import Conversation, Reporter, Subscription, utcnow
+from storage.reporters import ALL_COMMITTEES, canonical_committee
 
 PERSONAL = "personal"
 
@@ -32,20 +32,6 @@ class Recipient:
     committees: tuple[str, ...]
 
 
-def _known_committees(session: Session) -> list[str]:
-    return sorted(session.exec(select(CommitteeRow.abbreviation)).all())
-
-
-def _canonical(session: Session, committee: str) -> str:
-    """The committee table's spelling of ``committee`` (case-insensitive), or UnknownCommittee."""
-    wanted = (committee or "").strip().casefold()
-    known = _known_committees(session)
-    for abbreviation in known:
-        if abbreviation.casefold() == wanted:
-            return abbreviation
-    raise UnknownCommittee(committee, known)
-
-
 def subscribe(
     *, session: Session, conversation_id: str, committee: str, created_by: str | None = None
 ) -> bool:
@@ -55,13 +41,11 @@ def subscribe(
     """
     if not conversation_id:
         raise ValueError("empty conversation id")
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(Subscription)
+        dialect_insert(session, Subscription)
         .values(
             conversation_id=conversation_id,
-            committee=_canonical(session, committee),
+            committee=canonical_committee(session, committee),
             created_by=created_by,
             created_at=utcnow(),
         )
