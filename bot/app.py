@@ -11,23 +11,14 @@ from aiohttp import web
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity
 
-from botbuilder.core import PrivateConversationState
-
-from bot.adapter import create_adapter, create_authentication
-from dialogs.state import SqlStorage
-from dialogs.update_assignment import UpdateAssignmentDialog
-from bot.handler import UppdragsBot
-from bot.routes import Answers
-from bot.services import TIME_ZONE, Services, today_in_sweden
+from bot.container import Container
+from bot.scheduler import create_scheduler
 from bot.settings import Settings
-from storage import db
-from storage.bootstrap import prepare_database
+from domain.clock import Clock
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-SERVICES = web.AppKey("services", Services)
-TODAY = web.AppKey("today", object)  # tests may fix "today"; the bot uses Swedish time
+CONTAINER = web.AppKey("container", Container)
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -59,16 +50,16 @@ async def messages(request: web.Request) -> web.Response:
     if not activity.channel_id or not (activity.from_property and activity.from_property.id):
         return _error(400, "the Activity needs channelId and from.id")
 
-    services = request.app[SERVICES]
+    container = request.app[CONTAINER]
     auth_header = request.headers.get("Authorization", "")
     try:
-        auth_result = await services.authentication.authenticate_request(activity, auth_header)
+        auth_result = await container.authentication.authenticate_request(activity, auth_header)
     except Exception as exc:  # noqa: BLE001 - every authentication failure is a 401
         log.warning("Rejected request to /api/messages: %s: %s", type(exc).__name__, exc)
         return _error(401, "unauthorized")
 
-    invoke_response = await services.adapter.process_activity(
-        auth_result, activity, services.bot.on_turn
+    invoke_response = await container.adapter.process_activity(
+        auth_result, activity, container.bot.on_turn
     )
     if invoke_response:
         return web.json_response(
@@ -78,70 +69,35 @@ async def messages(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    reachable = await asyncio.to_thread(db.ping, services.engine)
+    reachable = await request.app[CONTAINER].db.ping()
     return web.json_response(
         {"status": "ok" if reachable else "unavailable", "database": reachable},
         status=200 if reachable else 503,
     )
 
 
-async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    engine = db.make_engine(settings.database_url)
-    await asyncio.to_thread(
-        prepare_database,
-        engine,
-        committees_file=settings.committees_file,
-        demo_data=settings.load_demo_data,
-    )
-    authentication = create_authentication(settings)
-    adapter = create_adapter(settings, authentication)
-    today = app.get(TODAY, today_in_sweden)
-    dialog = UpdateAssignmentDialog(engine, today=today, open_reporting=settings.open_reporting)
-    bot = UppdragsBot(
-        Answers(engine, today=today),
-        # Per person and conversation: two people in a group chat each have their own dialog.
-        dialog_state=PrivateConversationState(SqlStorage(engine)),
-        dialog=dialog,
-    )
-    app[SERVICES] = Services(engine=engine, authentication=authentication, adapter=adapter, bot=bot)
+async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+    container = app[CONTAINER]
+    await asyncio.to_thread(container.prepare_database)
     yield
-    engine.dispose()
+    container.close()
 
 
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Each morning: the notifications and reminders due today; every few minutes: retries."""
-    settings, services = app[SETTINGS], app[SERVICES]
-    if not settings.scheduler:
+    """Notifications, retries and housekeeping on a timetable (SCHEDULER=false turns them off)."""
+    container = app[CONTAINER]
+    if not container.settings.scheduler:
         yield
         return
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-    from apscheduler.triggers.cron import CronTrigger
-
-    from bot.delivery import Deliverer
-    from bot.notify import drain, run_due
-
-    deliverer = Deliverer(services.adapter, settings.app_id, rate_per_second=settings.notify_rate)
-    today = app.get(TODAY, today_in_sweden)
-    hour, minute = (int(part) for part in settings.notify_at.split(":"))
-    async def daily() -> None:
-        await run_due(services.engine, deliverer, today=today(), reminder_days=settings.reminder_days)
-
-    scheduler = AsyncIOScheduler(timezone=TIME_ZONE)
-    scheduler.add_job(
-        daily, CronTrigger(hour=hour, minute=minute, timezone=TIME_ZONE),
-        id="notifications", max_instances=1, coalesce=True, misfire_grace_time=3600,
-    )
-    scheduler.add_job(drain, "interval", minutes=5, args=[services.engine, deliverer],
-                      id="retries", max_instances=1, coalesce=True)
+    scheduler = create_scheduler(container)
     scheduler.start()
-    log.info("Notifications run daily at %s (Europe/Stockholm)", settings.notify_at)
+    log.info("Notifications run daily at %s (Europe/Stockholm)", container.settings.notify_at)
     yield
     scheduler.shutdown(wait=False)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    """The bot's web app; ``clock`` defaults to the machine's (tests pass a fixed one)."""
     if settings.local_mode:
         log.warning(
             "LOCAL MODE: MicrosoftAppId is not set, so requests are NOT authenticated. "
@@ -149,8 +105,8 @@ def create_app(settings: Settings) -> web.Application:
             settings.bind_host,
         )
     app = web.Application(client_max_size=settings.max_request_bytes)
-    app[SETTINGS] = settings
-    app.cleanup_ctx.append(_services_ctx)
+    app[CONTAINER] = Container.build(settings, clock=clock)
+    app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)

@@ -1,12 +1,30 @@
-"""The ``uppdragsbot`` command: serve, migrate and import."""
+"""The ``uppdragsbot`` command: serve, migrate, import, reporters, notifications, periods.
+
+Every command builds the one ``Container`` (bot/container.py) and works through it. Adding a
+command: its parser in ``build_parser``, one function taking (container, args), a row in
+``COMMANDS``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
+from datetime import date
 
-from storage.periods import Period, PeriodError
+from aiohttp import web
+
+from bot.app import create_app
+from bot.container import Container
+from bot.notify import notify, run_due
+from bot.settings import Settings, SettingsError
+from domain.clock import Clock
+from domain.periods import Period, PeriodError
+from domain.report_format import ReportFormatError
+from domain.rules import NotificationKind
+from storage import calendar, outbox, reporters
+from storage.importer import import_file
 
 
 def _period(text: str) -> Period:
@@ -16,9 +34,7 @@ def _period(text: str) -> Period:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _date(text: str):
-    from datetime import date
-
+def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
@@ -43,8 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     lst = rep_sub.add_parser("list", help="list reporters")
     lst.add_argument("committee", nargs="?", help="only this committee")
     note = sub.add_parser("notify", help="send the period-start notification or the reminder now")
-    note.add_argument("--period", type=_period, required=True, help='e.g. "T2 2022"')
-    note.add_argument("--kind", choices=("opening", "reminder"), default="opening")
+    which = note.add_mutually_exclusive_group(required=True)
+    which.add_argument("--period", type=_period, help='e.g. "T2 2022"')
+    which.add_argument("--due", action="store_true",
+                       help="what the daily scheduler sends: everything due today (for cron)")
+    note.add_argument("--kind", choices=[k.value for k in NotificationKind], default="opening")
     note.add_argument("--dry-run", action="store_true", help="only show who would get what")
     log = sub.add_parser("notifications", help="the delivery log of a period's notifications")
     log.add_argument("--period", type=_period, required=True)
@@ -62,49 +81,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The command line; ``clock`` defaults to the machine's (tests pass a fixed one)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    from bot.settings import Settings, SettingsError
-
-    try:
-        settings = Settings.from_env(env_file=args.env_file)
-    except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+    settings = load_settings(args.env_file)
+    if settings is None:
         return 2
     if args.command == "serve":
-        return _serve(settings)
-    if args.command == "migrate":
-        _prepare(settings, demo=False)
-        print("database is up to date")
-        return 0
-    if args.command == "reporters":
-        return _reporters(settings, args)
-    if args.command == "notify":
-        return _notify(settings, args)
-    if args.command == "notifications":
-        return _notifications(settings, args.period)
-    if args.command == "periods":
-        return _periods(settings, args)
-    return _import(settings, args.file, args.period)
+        return _serve(settings, clock)
+    container = Container.build(settings, clock=clock)
+    try:
+        container.prepare_database(demo=False)
+        return COMMANDS[args.command](container, args)
+    finally:
+        container.close()
 
 
-def _prepare(settings, *, demo: bool):
-    from storage.bootstrap import prepare_database
-    from storage.db import make_engine
+def load_settings(env_file: str | None) -> Settings | None:
+    """Logging set up and the settings read; None, with the reason on stderr, when they are wrong."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        return Settings.from_env(env_file=env_file)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return None
 
-    engine = make_engine(settings.database_url)
-    prepare_database(engine, committees_file=settings.committees_file, demo_data=demo)
-    return engine
+
+def _migrate(container: Container, args) -> int:
+    print("database is up to date")
+    return 0
 
 
-def _reporters(settings, args) -> int:
-    from storage import reporters
-    from storage.db import session_scope
-
-    engine = _prepare(settings, demo=False)
-    with session_scope(engine) as session:
+def _reporters(container: Container, args) -> int:
+    with container.db.session() as session:
         if args.action == "list":
             rows = reporters.list_reporters(session=session, committee=args.committee)
             for row in rows:
@@ -130,19 +140,20 @@ def _reporters(settings, args) -> int:
     return 0
 
 
-def _notify(settings, args) -> int:
-    import asyncio
-
-    from bot.adapter import create_adapter, create_authentication
-    from bot.delivery import Deliverer
-    from bot.notify import notify
-
-    engine = _prepare(settings, demo=False)
-    deliverer = None
-    if not args.dry_run:
-        adapter = create_adapter(settings, create_authentication(settings))
-        deliverer = Deliverer(adapter, settings.app_id, rate_per_second=settings.notify_rate)
-    summary = asyncio.run(notify(engine, deliverer, args.period, args.kind, dry_run=args.dry_run))
+def _notify(container: Container, args) -> int:
+    if args.due:
+        if args.dry_run:
+            print("error: --due sends what is due today; use --period with --dry-run", file=sys.stderr)
+            return 2
+        summaries = asyncio.run(run_due(container.db, container.deliverer,
+                                        reminder_days=container.settings.reminder_days))
+        for period, kind, summary in summaries:
+            print(f"{kind.value} {period}: {summary.text()}")
+        if not summaries:
+            print("nothing is due today")
+        return 0 if all(s.failed == 0 for _, _, s in summaries) else 1
+    deliverer = None if args.dry_run else container.deliverer
+    summary = asyncio.run(notify(container.db, deliverer, args.period, args.kind, dry_run=args.dry_run))
     if args.dry_run:
         for conversation_id, count in summary.planned:
             print(f"{conversation_id}\t{count} assignments")
@@ -152,12 +163,9 @@ def _notify(settings, args) -> int:
     return 0 if summary.failed == 0 else 1
 
 
-def _notifications(settings, period) -> int:
-    from storage import outbox
-    from storage.db import session_scope
-
-    engine = _prepare(settings, demo=False)
-    with session_scope(engine) as session:
+def _notifications(container: Container, args) -> int:
+    period = args.period
+    with container.db.session() as session:
         rows = outbox.report(session=session, period=period)
         counts = outbox.counts(session=session, period=period)
     for row in rows:
@@ -168,12 +176,8 @@ def _notifications(settings, period) -> int:
     return 0
 
 
-def _periods(settings, args) -> int:
-    from storage import calendar
-    from storage.db import session_scope
-
-    engine = _prepare(settings, demo=False)
-    with session_scope(engine) as session:
+def _periods(container: Container, args) -> int:
+    with container.db.session() as session:
         if args.action == "set":
             try:
                 calendar.set_period_dates(session=session, period=args.period, opens_on=args.opens,
@@ -189,31 +193,30 @@ def _periods(settings, args) -> int:
     return 0
 
 
-def _serve(settings) -> int:
-    from aiohttp import web
-
-    from bot.app import create_app
-
-    web.run_app(create_app(settings), host=settings.bind_host, port=settings.port)
+def _serve(settings: Settings, clock: Clock | None) -> int:
+    web.run_app(create_app(settings, clock=clock), host=settings.bind_host, port=settings.port)
     return 0
 
 
-def _import(settings, path: str, period: Period | None) -> int:
-    from storage.importer import import_file
-    from storage.report_format import ReportFormatError
-
-    engine = _prepare(settings, demo=False)
+def _import(container: Container, args) -> int:
     try:
-        result = import_file(engine, path, period=period)
-    except ReportFormatError as exc:
-        print(f"import failed, nothing was imported: {exc}", file=sys.stderr)
+        result = import_file(container.db, args.file, period=args.period)
+    except (ReportFormatError, OSError) as exc:
+        reason = exc if isinstance(exc, ReportFormatError) else f"cannot read {args.file}: {exc.strerror}"
+        print(f"import failed, nothing was imported: {reason}", file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"import failed: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 1
-    print(f"imported {path}: {result.summary()}")
+    print(f"imported {args.file}: {result.summary()}")
     return 0
 
+
+COMMANDS = {
+    "migrate": _migrate,
+    "reporters": _reporters,
+    "notify": _notify,
+    "notifications": _notifications,
+    "periods": _periods,
+    "import": _import,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,7 +36,6 @@ import email.utils
 import logging
 import math
 import random
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +64,8 @@ from msrest.universal_http.async_requests import AsyncRequestsHTTPSender
 from requests.adapters import HTTPAdapter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 from urllib3.util.retry import Retry
+
+from domain.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ class Outcome:
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date; None if absent/garbled."""
+    """``Retry-After`` as seconds: delta-seconds, or an HTTP date seen from ``now`` (a
+    timestamp); None if absent, garbled, or a date with no ``now`` to count from."""
     if not value:
         return None
     value = value.strip()
@@ -111,9 +113,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-        if when is None:
+        if when is None or now is None:
             return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
+        seconds = when.timestamp() - now
     if math.isnan(seconds):
         return None
     return max(0.0, seconds)
@@ -132,13 +134,14 @@ def _error_detail(exc: HttpOperationError) -> str:
     return text[:300] or str(exc)
 
 
-def classify(exc: BaseException) -> tuple[Status, str, float | None]:
-    """(status, reason, retry_after) for an error raised while sending."""
+def classify(exc: BaseException, *, now: float | None = None) -> tuple[Status, str, float | None]:
+    """(status, reason, retry_after) for an error raised while sending; ``now`` (a timestamp)
+    reads a Retry-After given as a date."""
     response = getattr(exc, "response", None)
     if isinstance(exc, HttpOperationError) and response is not None and getattr(response, "status_code", None):
         code = int(response.status_code)
         headers = getattr(response, "headers", None) or {}
-        retry_after = parse_retry_after(headers.get("Retry-After"))
+        retry_after = parse_retry_after(headers.get("Retry-After"), now=now)
         reason = f"HTTP {code} {_error_detail(exc)}".strip()
         if code == 403:
             return "gone", reason, None
@@ -338,12 +341,14 @@ class Deliverer:
         burst: int | None = None,
         reuse_connections: bool = True,
         rng: random.Random | None = None,
+        clock: Clock = SystemClock(),
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.adapter = adapter
+        self.clock = clock
         self.app_id = app_id or ""
         self.rate_per_second = rate_per_second
         self.max_attempts = max_attempts
@@ -385,7 +390,7 @@ class Deliverer:
             result.setdefault("error", exc)
 
         if "error" in result:
-            status, reason, retry_after = classify(result["error"])
+            status, reason, retry_after = classify(result["error"], now=self.clock.now().timestamp())
             return Outcome(item.key, status, reason, retry_after, attempt)
         if not result.get("ran"):
             return Outcome(

@@ -47,6 +47,8 @@ class Settings:
     reminder_days: int = 5
     notify_at: str = "08:00"
     scheduler: bool = True
+    # How long handled activity ids are kept to recognise Teams' resends (pruned nightly).
+    activity_retention_days: int = 7
 
     @property
     def local_mode(self) -> bool:
@@ -82,10 +84,14 @@ class Settings:
             max_bytes = int(get("MAX_REQUEST_BYTES", str(256 * 1024)))
             reminder_days = int(get("REMINDER_DAYS", "5"))
             notify_rate = float(get("NOTIFY_RATE", "30"))
+            retention_days = int(get("ACTIVITY_RETENTION_DAYS", "7"))
         except ValueError as exc:
             raise SettingsError(
-                f"PORT, MAX_REQUEST_BYTES, REMINDER_DAYS and NOTIFY_RATE must be numbers: {exc}"
+                "PORT, MAX_REQUEST_BYTES, REMINDER_DAYS, NOTIFY_RATE and ACTIVITY_RETENTION_DAYS "
+                f"must be numbers: {exc}"
             ) from exc
+        if retention_days < 1:
+            raise SettingsError(f"ACTIVITY_RETENTION_DAYS must be at least 1, not {retention_days}")
         notify_at = get("NOTIFY_AT", "08:00")
         if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", notify_at):
             raise SettingsError(f"NOTIFY_AT must be a time like 08:00, not {notify_at!r}")
@@ -115,6 +121,7 @@ class Settings:
             reminder_days=reminder_days,
             notify_at=notify_at,
             scheduler=get("SCHEDULER", "true").lower() not in ("0", "false", "no", "nej"),
+            activity_retention_days=retention_days,
         )
 
     def bot_framework_config(self) -> SimpleNamespace:
@@ -128,7 +135,10 @@ class Settings:
         if self.openid_metadata_url:
             # Overriding one endpoint switches botbuilder to its parameterised
             # authentication, which then needs every public-cloud value spelled out.
-            from botframework.connector.auth import AuthenticationConstants, CallerIdConstants
+            from botframework.connector.auth import (
+                AuthenticationConstants,
+                CallerIdConstants,
+            )
 
             config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = self.openid_metadata_url
             config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER

@@ -12,7 +12,7 @@ How they are stored: as plain JSON in which every value that JSON cannot hold is
   with the Bot Framework wire JSON from ``botbuilder.core.serializer_helper``;
 - classes registered with :func:`register_state_class` (the dialog classes below, and the
   bot's own): ``"<module>.<Class>"`` with their attributes (enums: their value);
-- ``datetime``, ``date``, ``tuple``; and a dict that itself has a ``"$type"`` key.
+- ``datetime``, ``date``, ``tuple``, ``frozenset``; and a dict that itself has a ``"$type"`` key.
 
 Anything else (a set, an unregistered object) is refused with a TypeError on write, instead
 of being stored in a shape nobody can read back. Reading only ever creates registered classes,
@@ -22,20 +22,28 @@ Azure storages use). Each stored item's e-tag is handed to BotState as ``"e_tag"
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
 
 from botbuilder.core import Storage, StoreItem
-from botbuilder.core.serializer_helper import DEPENDICIES_DICT, deserializer_helper, serializer_helper
+from botbuilder.core.serializer_helper import (
+    DEPENDICIES_DICT,
+    deserializer_helper,
+    serializer_helper,
+)
 from botbuilder.dialogs import DialogInstance, DialogState
-from botbuilder.dialogs.choices import Choice, FoundChoice, FoundValue, ListStyle, SortedValue
+from botbuilder.dialogs.choices import (
+    Choice,
+    FoundChoice,
+    FoundValue,
+    ListStyle,
+    SortedValue,
+)
 from botbuilder.dialogs.prompts import DateTimeResolution, PromptOptions
-from sqlalchemy.engine import Engine
 
 from storage import bot_state
-from storage.db import session_scope
+from storage.gateway import Database
 
 TYPE = "$type"
 ETAG = "e_tag"
@@ -80,6 +88,8 @@ def to_json(value: object) -> object:
         return [to_json(item) for item in value]
     if isinstance(value, tuple):
         return {TYPE: "tuple", "items": [to_json(item) for item in value]}
+    if isinstance(value, frozenset):
+        return {TYPE: "frozenset", "items": sorted((to_json(item) for item in value), key=repr)}
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise TypeError("bot state dict keys must be strings")
@@ -109,6 +119,8 @@ def from_json(data: object) -> object:
         return {key: from_json(item) for key, item in data["items"].items()}
     if tag == "tuple":
         return tuple(from_json(item) for item in data["items"])
+    if tag == "frozenset":
+        return frozenset(from_json(item) for item in data["items"])
     if tag == "datetime":
         return datetime.fromisoformat(data["value"])
     if tag == "date":
@@ -154,15 +166,11 @@ class SqlStorage(Storage):
     dict/object, so saving the same state again in the same turn works.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def read(self, keys: list[str]) -> dict[str, object]:
-        def work() -> dict[str, tuple[dict, str]]:
-            with session_scope(self._engine) as session:
-                return bot_state.read_items(session=session, keys=list(keys or ()))
-
-        items = await asyncio.to_thread(work)
+        items = await self._db.run(bot_state.read_items, keys=list(keys or ()))
         return {key: _decode_item(data, etag) for key, (data, etag) in items.items()}
 
     async def write(self, changes: dict[str, object]) -> None:
@@ -172,19 +180,16 @@ class SqlStorage(Storage):
             return
         encoded = {key: _encode_item(value) for key, value in changes.items()}
 
-        def work() -> dict[str, str]:
-            with session_scope(self._engine) as session:
-                try:
-                    return {
-                        key: bot_state.write_item(
-                            session=session, key=key, data=data, expected_etag=expected
-                        )
-                        for key, (expected, data) in encoded.items()
-                    }
-                except bot_state.ETagConflict as conflict:
-                    raise StateConflictError(conflict.key) from conflict
+        def work(*, session) -> dict[str, str]:
+            return {
+                key: bot_state.write_item(session=session, key=key, data=data, expected_etag=expected)
+                for key, (expected, data) in encoded.items()
+            }
 
-        new_etags = await asyncio.to_thread(work)
+        try:
+            new_etags = await self._db.run(work)
+        except bot_state.ETagConflict as conflict:
+            raise StateConflictError(conflict.key) from conflict
         for key, value in changes.items():  # only once everything is committed
             if isinstance(value, dict):
                 value[ETAG] = new_etags[key]
@@ -192,8 +197,4 @@ class SqlStorage(Storage):
                 setattr(value, ETAG, new_etags[key])
 
     async def delete(self, keys: Iterable[str]) -> None:
-        def work() -> None:
-            with session_scope(self._engine) as session:
-                bot_state.delete_items(session=session, keys=list(keys or ()))
-
-        await asyncio.to_thread(work)
+        await self._db.run(bot_state.delete_items, keys=list(keys or ()))

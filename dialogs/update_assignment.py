@@ -3,25 +3,20 @@
 Every step accepts a typed answer or a card button (Teams sends Action.Submit as a message
 with empty text and the button's data in ``activity.value``). Whatever the opening message
 already said (assignment, period, status, comment) is filled in and its step skipped.
+"avbryt", "hjälp" and questions asked meanwhile are handled by the base dialog.
+
+What the dialog knows so far is one typed ``Update``, kept in the waterfall's values and
+stored with the dialog state (dialogs/state.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import datetime
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.dialogs import (
-    ComponentDialog,
-    DialogContext,
-    DialogTurnResult,
-    DialogTurnStatus,
-    WaterfallDialog,
-    WaterfallStepContext,
-)
+from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.dialogs.prompts import (
     Prompt,
     PromptOptions,
@@ -29,20 +24,30 @@ from botbuilder.dialogs.prompts import (
     PromptValidatorContext,
 )
 from botbuilder.schema import ActivityTypes
-from sqlalchemy.engine import Engine
 
-from bot import cards
-from bot.language.search import Document, rank
-from bot.language.update import parse_category
-from storage import calendar, queries, reporters
-from storage.db import session_scope
-from storage.periods import Period, PeriodError, period_containing
-from storage.records import AssignmentStatus
-from storage.statuses import StatusCategory
-from storage.text import fold
+from dialogs import cards
+from dialogs.actions import DialogAnswer, Origin
+from dialogs.actions import parse as parse_action
+from dialogs.cancel_and_help import AnswerQuestion, CancelAndHelpDialog, Understand
+from dialogs.copy import (
+    CANCELLED,
+    HOW_TO_BECOME_REPORTER,
+    NOT_A_REPORTER,
+    OTHER_DIALOG_BUTTON,
+)
+from dialogs.language.search import Document, rank
+from dialogs.language.understand import Intent, StatusQuery, UpdateRequest
+from dialogs.state import register_state_class
+from domain import rules
+from domain.clock import today
+from domain.periods import Period
+from domain.records import AssignmentStatus
+from domain.statuses import StatusCategory, parse_category
+from domain.text import fold
+from storage import queries, reporters
+from storage.gateway import Database
 
 DIALOG_ID = "update_assignment"
-HELP_REQUESTED = "uppdragsboten.help_requested"  # turn_state flag set by the handler
 ASK_ASSIGNMENT, ASK_STATUS, ASK_COMMENT, ASK_CONFIRM = "ask_assignment", "ask_status", "ask_comment", "ask_confirm"
 
 STEP_HELP = {
@@ -54,21 +59,14 @@ STEP_HELP = {
     "Skriv ”behåll” för att använda den tidigare kommentaren.",
     ASK_CONFIRM: "Svara ”ja” eller tryck Spara för att spara uppdateringen, eller ”nej” för att avbryta.",
 }
-CANCELLED = "Uppdateringen avbröts. Inget sparades."
-NOT_A_REPORTER = (
-    "Du är inte rapportör för någon nämnd, så du kan inte uppdatera uppdrag. Inget sparades. "
-    "Vill du bli rapportör? Be nämndens sekreterare eller Uppdragsbotens administratör lägga "
-    "till dig (uppdragsbot reporters add <din e-post> <nämnd>)."
-)
-STALE_BUTTON = (
-    "Den knappen hör till en annan uppdatering än den du håller på med nu. "
-    "Svara på frågan nedan, eller skriv ”avbryt”."
-)
+GONE = "Jag hittar inte det uppdraget längre. Inget sparades."
 _YES = {"ja", "japp", "jajamen", "spara", "ok", "okej", "stämmer", "ja tack", "ja, spara"}
 _NO = {"nej", "nej tack", "avbryt", "spara inte", "stopp"}
 _KEEP = {"behåll", "behåll kommentaren", "behåll tidigare kommentar", "samma", "samma som förut"}
+CLEAR_WINNER = 25  # search score lead that makes one title the answer
 
 
+@register_state_class
 @dataclass(frozen=True)
 class Reporter:
     """Who is talking: the Teams user's Entra object id, name, and ids to check rights with."""
@@ -77,33 +75,78 @@ class Reporter:
     name: str | None
     principals: tuple[str, ...] = field(default=())
 
-    def to_data(self) -> dict:
-        return {"user_id": self.user_id, "name": self.name, "principals": list(self.principals)}
 
-    @classmethod
-    def from_data(cls, data: dict | None) -> "Reporter":
-        data = data or {}
-        return cls(data.get("user_id"), data.get("name"), tuple(data.get("principals") or ()))
+@register_state_class
+@dataclass
+class Update:
+    """What the dialog knows so far; also what an opening message or a button starts it with."""
+
+    reporter: Reporter
+    period: Period | None = None
+    text: str | None = None  # words naming the assignment
+    assignment_id: int | None = None
+    category: StatusCategory | None = None
+    comment: str | None = None
+    origin: Origin | None = None  # the list the button was on, to redraw it after saving
+    card_activity_id: str | None = None  # the message holding that card
+    token: str | None = None  # ties the dialog's buttons to this run
+    title: str | None = None
+    previous: str | None = None  # the comment "behåll" keeps
+    baseline: int | None = None  # the current report when the dialog started
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What the dialog ends with: enough for the bot to refresh the card it started from."""
+
+    assignment_id: int
+    period: Period
+    author: str | None
+    reported_at: datetime | None
+    origin: Origin | None
+    card_activity_id: str | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One message given to a question: its text and the dialog button pressed, if any."""
+
+    text: str
+    button: DialogAnswer | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.text and (self.button is None or self.button.is_empty)
+
+
+for _cls in (Period, StatusCategory, Origin, StatusQuery):  # what an Update holds
+    register_state_class(_cls)
 
 
 class AnswerPrompt(Prompt):
-    """A prompt that recognises both typed text and card button data."""
+    """A prompt that takes typed text and this run's card buttons; another run's button is refused."""
 
     async def on_prompt(self, turn_context: TurnContext, state, options: PromptOptions, is_retry: bool):
         prompt = options.retry_prompt if is_retry and options.retry_prompt else options.prompt
         if prompt is not None:
             await turn_context.send_activity(prompt)
 
-    async def on_recognize(self, turn_context: TurnContext, state, options) -> PromptRecognizerResult:
+    async def on_recognize(self, turn_context: TurnContext, state, options: PromptOptions) -> PromptRecognizerResult:
         result = PromptRecognizerResult()
         activity = turn_context.activity
-        if activity.type == ActivityTypes.message:
-            # Always an answer, possibly empty (an image alone): the validators ask again.
-            result.succeeded = True
-            result.value = {
-                "text": (activity.text or "").strip(),
-                "value": activity.value if isinstance(activity.value, dict) else {},
-            }
+        if activity.type != ActivityTypes.message:
+            return result
+        button = parse_action(activity.value) if isinstance(activity.value, dict) else None
+        button = button if isinstance(button, DialogAnswer) else None
+        asked: Update = options.validations
+        if button is not None and button.token and button.token != asked.token:
+            # A button from another run of the dialog (an old card, or someone else's).
+            await turn_context.send_activity(OTHER_DIALOG_BUTTON)
+            await turn_context.send_activity(options.prompt)
+            return result
+        # Always an answer, possibly empty (an image alone): the validators ask again.
+        result.succeeded = True
+        result.value = Answer((activity.text or "").strip(), button)
         return result
 
 
@@ -111,17 +154,12 @@ def _card(card: dict):
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
-def allowed_categories(period: Period) -> list[StatusCategory]:
-    """"Ej genomfört" only at the year end (T3)."""
-    chosen = [StatusCategory.DONE, StatusCategory.ON_TRACK, StatusCategory.AT_RISK]
-    return chosen + [StatusCategory.NOT_DONE] if period.is_year_end else chosen
-
-
-class UpdateAssignmentDialog(ComponentDialog):
-    def __init__(self, engine: Engine, *, today: Callable[[], date], open_reporting: bool):
-        super().__init__(DIALOG_ID)
-        self._engine = engine
-        self._today = today
+class UpdateAssignmentDialog(CancelAndHelpDialog):
+    def __init__(self, db: Database, *, open_reporting: bool, understand: Understand,
+                 answer_question: AnswerQuestion):
+        super().__init__(DIALOG_ID, step_help=STEP_HELP, free_text_steps=frozenset({ASK_COMMENT}),
+                         understand=understand, answer_question=answer_question)
+        self._db = db
         self._open_reporting = open_reporting
         self.add_dialog(AnswerPrompt(ASK_ASSIGNMENT, self._valid_assignment))
         self.add_dialog(AnswerPrompt(ASK_STATUS, self._valid_status))
@@ -131,330 +169,260 @@ class UpdateAssignmentDialog(ComponentDialog):
                                                   self._confirm, self._save]))
         self.initial_dialog_id = "steps"
 
-    # --- interruptions ---------------------------------------------------------------------
-
-    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
-        """A button from another run of the dialog (an old card, or someone else's) is refused."""
-        value = dialog_context.context.activity.value
-        if isinstance(value, dict) and value.get("action") == "dialog" and value.get("dialog"):
-            if value["dialog"] != _values(dialog_context).get("token"):
-                await dialog_context.context.send_activity(STALE_BUTTON)
-                await self.reprompt_dialog(dialog_context.context, dialog_context.active_dialog)
-                return DialogTurnResult(status=DialogTurnStatus.Waiting)
-        return await super().continue_dialog(dialog_context)
-
-    async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
-        if inner_dc.context.turn_state.get(HELP_REQUESTED) and inner_dc.active_dialog:
-            help_text = STEP_HELP.get(inner_dc.active_dialog.id)
-            if help_text:
-                await inner_dc.context.send_activity(help_text)
-                await inner_dc.reprompt_dialog()
-                return DialogTurnResult(status=DialogTurnStatus.Waiting)
-        return await super().on_continue_dialog(inner_dc)
+    def is_new_request(self, intent: Intent) -> bool:
+        return isinstance(intent, UpdateRequest)
 
     # --- steps -------------------------------------------------------------------------------
 
     async def _assignment(self, step: WaterfallStepContext) -> DialogTurnResult:
-        values = step.values
-        values.update(step.options or {})
-        values.setdefault("token", uuid.uuid4().hex[:12])
-        if not _valid_period(values.get("period")):
-            values["period"] = await asyncio.to_thread(self._default_period)
-        if not await asyncio.to_thread(self._period_has_assignments, values["period"]):
+        update: Update = step.values.setdefault("update", replace(step.options))
+        update.token = update.token or uuid.uuid4().hex[:12]
+        if update.period is None:
+            update.period = await self._db.run(queries.default_period, today=today(self._db.clock))
+        if not await self._db.run(queries.find_statuses, period=update.period):
             await step.context.send_activity(
-                f"Det finns inga uppdrag för {values['period']} att uppdatera. Uppdateringen avbröts. "
+                f"Det finns inga uppdrag för {update.period.label} att uppdatera. Uppdateringen avbröts. "
                 "Ange en annan period, till exempel ”uppdatera linjenätet T1 2022”."
             )
             return await step.end_dialog()
-        if not self._open_reporting and not await asyncio.to_thread(self._reports_for_anything, values):
+        if not self._open_reporting and not await self._db.run(self._reports_for_anything, update=update):
             await step.context.send_activity(NOT_A_REPORTER)
             return await step.end_dialog()
-        if values.get("assignment_id"):
-            return await step.next(values["assignment_id"])
-        text = values.get("text")
-        found = await asyncio.to_thread(self._search, text, values["period"]) if text else []
+        if update.assignment_id:
+            return await step.next(update.assignment_id)
+        found = await self._db.run(self._search, text=update.text, period=update.period) if update.text else []
         if len(found) == 1:
             return await step.next(found[0].assignment_id)
         if found:
-            message = f"Jag hittade flera uppdrag som matchar ”{text}”. Vilket vill du uppdatera?"
+            message = f"Jag hittade flera uppdrag som matchar ”{update.text}”. Vilket vill du uppdatera?"
         else:
-            found = await asyncio.to_thread(self._own_assignments, values)
-            message = (f"Jag hittade inget uppdrag som matchar ”{text}”. " if text else "") + (
+            found = await self._db.run(self._own_assignments, update=update)
+            message = (f"Jag hittade inget uppdrag som matchar ”{update.text}”. " if update.text else "") + (
                 "Vilket uppdrag vill du uppdatera? Välj nedan eller skriv några ord ur titeln."
             )
-        return await step.prompt(ASK_ASSIGNMENT, PromptOptions(
-            prompt=_card(cards.choose_assignment_card(message, found, token=values["token"])),
-            validations={"period": values["period"], "token": values["token"]}))
+        return await self._ask(step, ASK_ASSIGNMENT, cards.choose_assignment_card(message, found, token=update.token))
 
     async def _status(self, step: WaterfallStepContext) -> DialogTurnResult:
-        values = step.values
-        values["assignment_id"] = step.result
-        status, allowed = await asyncio.to_thread(self._load, values)
+        update: Update = step.values["update"]
+        update.assignment_id = step.result
+        status, allowed = await self._db.run(self._load, update=update)
         if status is None:
-            await step.context.send_activity("Jag hittar inte det uppdraget längre. Inget sparades.")
+            await step.context.send_activity(GONE)
             return await step.end_dialog()
         if not allowed:
             await step.context.send_activity(_refusal(status))
             return await step.end_dialog()
-        values["title"] = status.title
-        period = Period.parse(values["period"])
-        category = values.get("category")
-        if category and StatusCategory(category) in allowed_categories(period):
-            return await step.next(category)
-        return await step.prompt(ASK_STATUS, PromptOptions(
-            prompt=_card(cards.choose_status_card(status.title, period, allowed_categories(period),
-                                                  token=values["token"])),
-            validations={"period": values["period"], "token": values["token"]}))
+        update.title = status.title
+        choices = rules.allowed_categories(update.period)
+        if update.category in choices:
+            return await step.next(update.category)
+        return await self._ask(step, ASK_STATUS, cards.choose_status_card(
+            status.title, update.period, choices, token=update.token))
 
     async def _comment(self, step: WaterfallStepContext) -> DialogTurnResult:
-        values = step.values
-        values["category"] = step.result
-        given = (values.pop("comment", None) or "").strip()
-        if given and len(given) <= cards.COMMENT_LIMIT:
+        update: Update = step.values["update"]
+        update.category = step.result
+        given, update.comment = (update.comment or "").strip(), None
+        if given and len(given) <= rules.COMMENT_LIMIT:
             return await step.next(given)
         if given:
             await step.context.send_activity(_too_long(given))
-        previous, label = await asyncio.to_thread(self._previous_comment, values)
-        values["previous"] = previous
-        return await step.prompt(ASK_COMMENT, PromptOptions(
-            prompt=_card(cards.comment_card(values["title"], Period.parse(values["period"]), previous, label,
-                                            token=values["token"])),
-            validations={"previous": previous, "token": values["token"]}))
+        previous, label = await self._db.run(self._previous_comment, update=update)
+        update.previous = previous
+        return await self._ask(step, ASK_COMMENT, cards.comment_card(
+            update.title, update.period, previous, label, token=update.token))
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
-        values = step.values
-        values["comment"] = step.result
-        preview = await asyncio.to_thread(self._preview, values)
-        return await step.prompt(ASK_CONFIRM, PromptOptions(
-            prompt=_card(cards.confirm_card(preview, token=values["token"]))))
+        update: Update = step.values["update"]
+        update.comment = step.result
+        preview = await self._db.run(self._preview, update=update)
+        return await self._ask(step, ASK_CONFIRM, cards.confirm_card(preview, token=update.token))
 
     async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
-        values = step.values
+        update: Update = step.values["update"]
         if not step.result:
             await step.context.send_activity(CANCELLED)
             return await step.end_dialog()
-        saved, other = await asyncio.to_thread(self._store, values)
-        if saved is None and other is None:
-            await step.context.send_activity("Du har inte längre rätt att uppdatera det här uppdraget. Inget sparades.")
+        stored = await self._db.run(self._store, update=update)
+        saved, other = stored.status, stored.conflict
+        if stored.refused:
+            await step.context.send_activity(stored.refused)
             return await step.end_dialog()
         if not saved:
             # Someone saved a report for the same assignment and period after we started.
-            values["baseline"] = other.baseline
             await step.context.send_activity(_card(cards.assignment_card(other.status)))
             await step.context.send_activity(
                 f"Någon annan hann före: {other.status.author or 'en kollega'} uppdaterade just "
                 "det här uppdraget (se ovan). Vill du ändå spara din uppdatering? Båda finns kvar "
                 "i historiken, och den som sparas sist gäller."
             )
-            return await step.replace_dialog("steps", _carry(values))
+            return await step.replace_dialog("steps", replace(update, baseline=other.baseline))
         await step.context.send_activity("Sparat! Så här ser uppdraget ut nu:")
         await step.context.send_activity(_card(cards.assignment_card(saved)))
         return await step.end_dialog(Saved(
             assignment_id=saved.assignment_id,
-            period=values["period"],
+            period=update.period,
             author=saved.author,
-            reported_at=saved.reported_at.isoformat() if saved.reported_at else None,
-            origin=values.get("origin"),
-            card_activity_id=values.get("card_activity_id"),
-        ).__dict__)
+            reported_at=saved.reported_at,
+            origin=update.origin,
+            card_activity_id=update.card_activity_id,
+        ))
+
+    @staticmethod
+    async def _ask(step: WaterfallStepContext, prompt_id: str, card: dict) -> DialogTurnResult:
+        update: Update = step.values["update"]
+        # The validators see the run as it was asked (token, period, previous comment).
+        return await step.prompt(prompt_id, PromptOptions(prompt=_card(card), validations=replace(update)))
 
     # --- validators: typed text or card data -------------------------------------------------
 
     async def _valid_assignment(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value
-        if _empty(answer):
+        answer: Answer | None = prompt.recognized.value
+        if answer is None or answer.empty:
             return False
-        chosen = positive_int(answer["value"].get("assignment_id"))
-        if chosen:
-            prompt.recognized.value = chosen
+        if answer.button and answer.button.assignment_id:
+            prompt.recognized.value = answer.button.assignment_id
             return True
-        text = answer["text"]
-        if not text:
+        if not answer.text:
             return False
-        period = _context(prompt).get("period") or await asyncio.to_thread(self._default_period)
-        found = await asyncio.to_thread(self._search, text, period)
+        asked: Update = prompt.options.validations
+        found = await self._db.run(self._search, text=answer.text, period=asked.period)
         if len(found) == 1:
             prompt.recognized.value = found[0].assignment_id
             return True
-        message = (f"Flera uppdrag matchar ”{text}”. Vilket menar du?" if found
-                   else f"Jag hittade inget uppdrag som matchar ”{text}”. Prova med andra ord ur titeln.")
-        await prompt.context.send_activity(_card(cards.choose_assignment_card(
-            message, found, token=_context(prompt).get("token"))))
+        message = (f"Flera uppdrag matchar ”{answer.text}”. Vilket menar du?" if found
+                   else f"Jag hittade inget uppdrag som matchar ”{answer.text}”. Prova med andra ord ur titeln.")
+        await prompt.context.send_activity(_card(cards.choose_assignment_card(message, found, token=asked.token)))
         return False
 
     async def _valid_status(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value
-        if _empty(answer):
+        answer: Answer | None = prompt.recognized.value
+        if answer is None or answer.empty:
             return False  # e.g. a picture alone: the question is asked again
-        raw = answer["value"].get("category")
-        category = None
-        if isinstance(raw, str) and raw in {c.value for c in StatusCategory}:
-            category = StatusCategory(raw)
-        elif answer["text"]:
-            category = parse_category(answer["text"])
-        period = _period_of(prompt)
-        if category is not None and (period is None or category in allowed_categories(period)):
-            prompt.recognized.value = category.value
+        choices = rules.allowed_categories(prompt.options.validations.period)
+        category = answer.button.category if answer.button and answer.button.category else parse_category(answer.text)
+        if category in choices:
+            prompt.recognized.value = category
             return True
-        choices = ", ".join(f"”{c.label.lower()}”" for c in allowed_categories(period or Period(2000, 1)))
-        await prompt.context.send_activity(f"Jag förstod inte vilken status du menar. Välj en av: {choices}.")
+        names = ", ".join(f"”{c.label.lower()}”" for c in choices)
+        await prompt.context.send_activity(f"Jag förstod inte vilken status du menar. Välj en av: {names}.")
         return False
 
     async def _valid_comment(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value
-        if _empty(answer):
+        answer: Answer | None = prompt.recognized.value
+        if answer is None or answer.empty:
             return False  # e.g. a picture alone: the question is asked again
-        value, text = answer["value"], answer["text"]
-        previous = _context(prompt).get("previous")
-        if value.get("keep") is True or fold(text) in _KEEP:
+        previous = prompt.options.validations.previous
+        if (answer.button and answer.button.keep) or fold(answer.text) in _KEEP:
             if previous:
                 prompt.recognized.value = previous
                 return True
             await prompt.context.send_activity("Det finns ingen tidigare kommentar att behålla. Skriv en kommentar.")
             return False
-        comment = value.get("comment") if isinstance(value.get("comment"), str) else text
-        comment = (comment or "").strip()
+        typed = answer.button.comment if answer.button and answer.button.comment is not None else answer.text
+        comment = (typed or "").strip()
         if not comment:
             await prompt.context.send_activity("Kommentaren behövs. Skriv några meningar om hur arbetet går.")
             return False
-        if len(comment) > cards.COMMENT_LIMIT:
+        if len(comment) > rules.COMMENT_LIMIT:
             await prompt.context.send_activity(_too_long(comment))
             return False
         prompt.recognized.value = comment
         return True
 
     async def _valid_confirm(self, prompt: PromptValidatorContext) -> bool:
-        answer = prompt.recognized.value
-        if _empty(answer):
+        answer: Answer | None = prompt.recognized.value
+        if answer is None or answer.empty:
             return False  # e.g. a picture alone: the question is asked again
-        confirm = answer["value"].get("confirm")
-        if isinstance(confirm, bool):
-            prompt.recognized.value = confirm
+        if answer.button and answer.button.confirm is not None:
+            prompt.recognized.value = answer.button.confirm
             return True
-        said = fold(answer["text"]).strip(" .!")
+        said = fold(answer.text).strip(" .!")
         if said in _YES or said in _NO:
             prompt.recognized.value = said in _YES
             return True
         await prompt.context.send_activity("Svara ”ja” för att spara eller ”nej” för att avbryta.")
         return False
 
-    # --- the database work (in worker threads) ------------------------------------------------
+    # --- the database work, one transaction each ------------------------------------------------
 
-    def _default_period(self) -> str:
-        """The period open for reporting now (the configured calendar), else the newest
-        reported one, else the current one."""
-        today = self._today()
-        with session_scope(self._engine) as session:
-            period = (calendar.open_for_reporting(session=session, today=today)
-                      or queries.latest_reported_period(session=session)
-                      or period_containing(today))
-        return period.label
-
-    def _period_has_assignments(self, period_label: str) -> bool:
-        with session_scope(self._engine) as session:
-            return bool(queries.find_statuses(session=session, period=Period.parse(period_label)))
-
-    def _search(self, text: str, period_label: str) -> list[AssignmentStatus]:
-        with session_scope(self._engine) as session:
-            statuses = queries.find_statuses(session=session, period=Period.parse(period_label))
+    @staticmethod
+    def _search(*, session, text: str, period: Period) -> list[AssignmentStatus]:
+        statuses = queries.find_statuses(session=session, period=period)
         by_id = {s.assignment_id: s for s in statuses}
         ranked = rank(text, [Document(s.assignment_id, s.title, "") for s in statuses])
-        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] >= 25:
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] >= CLEAR_WINNER:
             ranked = ranked[:1]  # one clearly best title
         return [by_id[key] for key, _ in ranked]
 
-    def _reports_for_anything(self, values: dict) -> bool:
-        reporter = Reporter.from_data(values.get("reporter"))
-        with session_scope(self._engine) as session:
-            return bool(reporters.committees_of(session=session, principals=reporter.principals))
+    @staticmethod
+    def _reports_for_anything(*, session, update: Update) -> bool:
+        return bool(reporters.committees_of(session=session, principals=update.reporter.principals))
 
-    def _own_assignments(self, values: dict) -> list[AssignmentStatus]:
-        reporter = Reporter.from_data(values.get("reporter"))
-        with session_scope(self._engine) as session:
-            mine = reporters.committees_of(session=session, principals=reporter.principals)
-            period = Period.parse(values["period"])
-            if mine:
-                return queries.find_statuses(session=session, period=period, committees=mine)
-            everything = queries.find_statuses(session=session, period=period)
-            return everything if len(everything) <= cards.CHOICES_MAX else []
+    @staticmethod
+    def _own_assignments(*, session, update: Update) -> list[AssignmentStatus]:
+        mine = reporters.committees_of(session=session, principals=update.reporter.principals)
+        if mine:
+            return queries.find_statuses(session=session, period=update.period, committees=mine)
+        everything = queries.find_statuses(session=session, period=update.period)
+        return everything if len(everything) <= cards.CHOICES_MAX else []
 
-    def _load(self, values: dict) -> tuple[AssignmentStatus | None, bool]:
-        period = Period.parse(values["period"])
-        reporter = Reporter.from_data(values.get("reporter"))
-        with session_scope(self._engine) as session:
-            status = queries.get_status(session=session, assignment_id=values["assignment_id"], period=period)
-            if status is None:
-                return None, False
-            allowed = self._open_reporting or reporters.may_update(
-                session=session,
-                principals=reporter.principals,
-                committees=[c.abbreviation for c in status.committees],
-            )
-            values.setdefault("baseline", queries.current_report_id(
-                session=session, assignment_id=status.assignment_id, period=period))
-        return status, allowed
+    def _may_update(self, session, update: Update, status: AssignmentStatus) -> bool:
+        return self._open_reporting or reporters.may_update(
+            session=session, principals=update.reporter.principals,
+            committees=[c.abbreviation for c in status.committees],
+        )
 
-    def _previous_comment(self, values: dict) -> tuple[str | None, str | None]:
-        period = Period.parse(values["period"])
-        with session_scope(self._engine) as session:
-            for candidate in (period, period.previous()):
-                status = queries.get_status(session=session, assignment_id=values["assignment_id"], period=candidate)
-                if status and status.comment:
-                    return status.comment, candidate.label
+    def _load(self, *, session, update: Update) -> tuple[AssignmentStatus | None, bool]:
+        status = queries.get_status(session=session, assignment_id=update.assignment_id, period=update.period)
+        if status is None:
+            return None, False
+        if update.baseline is None:
+            update.baseline = queries.current_report_id(
+                session=session, assignment_id=status.assignment_id, period=update.period)
+        return status, self._may_update(session, update, status)
+
+    @staticmethod
+    def _previous_comment(*, session, update: Update) -> tuple[str | None, str | None]:
+        for candidate in (update.period, update.period.previous()):
+            status = queries.get_status(session=session, assignment_id=update.assignment_id, period=candidate)
+            if status and status.comment:
+                return status.comment, candidate.label
         return None, None
 
-    def _preview(self, values: dict) -> AssignmentStatus:
-        period = Period.parse(values["period"])
-        reporter = Reporter.from_data(values.get("reporter"))
-        with session_scope(self._engine) as session:
-            status = queries.get_status(session=session, assignment_id=values["assignment_id"], period=period)
-        category = StatusCategory(values["category"])
-        return replace(status, category=category, sentence=category.sentence, comment=values["comment"],
-                       author=reporter.name, reported_at=None)
+    @staticmethod
+    def _preview(*, session, update: Update) -> AssignmentStatus:
+        status = queries.get_status(session=session, assignment_id=update.assignment_id, period=update.period)
+        return replace(status, category=update.category, sentence=update.category.sentence,
+                       comment=update.comment, author=update.reporter.name, reported_at=None)
 
-    def _store(self, values: dict) -> tuple[AssignmentStatus | None, "_Conflict | None"]:
-        period = Period.parse(values["period"])
-        reporter = Reporter.from_data(values.get("reporter"))
-        category = StatusCategory(values["category"])
-        with session_scope(self._engine) as session:
-            # Serialises saves of one assignment across instances (and takes SQLite's write lock).
-            queries.lock_assignment(session=session, assignment_id=values["assignment_id"])
-            status = queries.get_status(session=session, assignment_id=values["assignment_id"], period=period)
-            if not self._open_reporting and not reporters.may_update(
-                session=session, principals=reporter.principals,
-                committees=[c.abbreviation for c in status.committees],
-            ):
-                return None, None
-            current = queries.current_report_id(session=session, assignment_id=values["assignment_id"], period=period)
-            if current != values.get("baseline", 0):
-                if (status.author, status.category.value, status.comment) == (
-                        reporter.name, category.value, values["comment"]):
-                    return status, None  # the same save twice (a double click on two instances)
-                return None, _Conflict(current, status)
-            queries.add_status_report(
-                session=session,
-                assignment_id=values["assignment_id"],
-                period=period,
-                category=category,
-                sentence=category.sentence,
-                comment=values["comment"],
-                author_id=reporter.user_id,
-                author_name=reporter.name,
-                source="teams",
-            )
-            return queries.get_status(session=session, assignment_id=values["assignment_id"], period=period), None
-
-
-@dataclass(frozen=True)
-class Saved:
-    """What the dialog ends with: enough for the bot to refresh the card it started from."""
-
-    assignment_id: int
-    period: str
-    author: str | None
-    reported_at: str | None
-    origin: dict | None
-    card_activity_id: str | None
+    def _store(self, *, session, update: Update) -> "_Stored":
+        # Serialises saves of one assignment across instances (and takes SQLite's write lock).
+        queries.lock_assignment(session=session, assignment_id=update.assignment_id)
+        status = queries.get_status(session=session, assignment_id=update.assignment_id, period=update.period)
+        if status is None:
+            return _Stored(refused=GONE)
+        if not self._may_update(session, update, status):
+            return _Stored(refused="Du har inte längre rätt att uppdatera det här uppdraget. Inget sparades.")
+        current = queries.current_report_id(session=session, assignment_id=update.assignment_id,
+                                            period=update.period)
+        if current != (update.baseline or 0):
+            if (status.author, status.category, status.comment) == (
+                    update.reporter.name, update.category, update.comment):
+                return _Stored(status)  # the same save twice (a double click on two instances)
+            return _Stored(conflict=_Conflict(current, status))
+        queries.add_status_report(
+            session=session,
+            assignment_id=update.assignment_id,
+            period=update.period,
+            category=update.category,
+            sentence=update.category.sentence,
+            comment=update.comment,
+            author_id=update.reporter.user_id,
+            author_name=update.reporter.name,
+            source="teams",
+        )
+        return _Stored(queries.get_status(session=session, assignment_id=update.assignment_id, period=update.period))
 
 
 @dataclass(frozen=True)
@@ -463,66 +431,13 @@ class _Conflict:
     status: AssignmentStatus
 
 
-def _carry(values: dict) -> dict:
-    """What a restarted waterfall needs to go straight to the confirmation."""
-    keys = ("assignment_id", "period", "category", "comment", "reporter", "baseline", "origin",
-            "card_activity_id", "token")
-    return {k: values[k] for k in keys if k in values}
+@dataclass(frozen=True)
+class _Stored:
+    """What saving came to: the saved status, someone else's newer report, or why nothing was saved."""
 
-
-def positive_int(value: object) -> int | None:
-    """A database id or page number from a card payload; None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        return None
-    return number if 0 < number < 2**31 else None
-
-
-def _parse_period(label: object) -> Period | None:
-    try:
-        return Period.parse(label) if isinstance(label, str) and label else None
-    except PeriodError:
-        return None
-
-
-def _valid_period(label: object) -> bool:
-    return _parse_period(label) is not None
-
-
-def _period_of(prompt: PromptValidatorContext) -> Period | None:
-    return _parse_period(_context(prompt).get("period"))
-
-
-def _inner_stack(dc: DialogContext) -> list:
-    """The update dialog's own stack: prompts on top, the waterfall at the bottom."""
-    state = dc.active_dialog.state.get(ComponentDialog.persisted_dialog_state) if dc.active_dialog else None
-    return getattr(state, "dialog_stack", None) or []
-
-
-def _values(dc: DialogContext) -> dict:
-    """The waterfall's values of this dialog run."""
-    stack = _inner_stack(dc)
-    return stack[-1].state.get("values", {}) if stack else {}
-
-
-def _context(prompt: PromptValidatorContext) -> dict:
-    """What a validator needs to know about the run: period, token, previous comment."""
-    return prompt.options.validations if isinstance(prompt.options.validations, dict) else {}
-
-
-def current_step(dc: DialogContext) -> str | None:
-    """Which question the update dialog is waiting for (ASK_COMMENT, …), if it is active."""
-    if not dc.active_dialog or dc.active_dialog.id != DIALOG_ID:
-        return None
-    stack = _inner_stack(dc)
-    return stack[0].id if stack else None
-
-
-def _empty(answer: dict | None) -> bool:
-    return not answer or (not answer.get("text") and not answer.get("value"))
+    status: AssignmentStatus | None = None
+    conflict: _Conflict | None = None
+    refused: str | None = None
 
 
 def _too_long(comment: str) -> str:
@@ -534,8 +449,5 @@ def _refusal(status: AssignmentStatus) -> str:
     names = " eller ".join(c.display for c in status.committees) or "nämnden"
     return (
         f"Du kan inte uppdatera ”{status.title}”: bara rapportörer för {names} och administratörer "
-        "får göra det. Inget sparades. Vill du bli rapportör? Be nämndens sekreterare eller "
-        "Uppdragsbotens administratör lägga till dig (uppdragsbot reporters add <din e-post> <nämnd>)."
+        f"får göra det. Inget sparades. {HOW_TO_BECOME_REPORTER}"
     )
-
-

@@ -169,16 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     import logging
     from dataclasses import replace
 
-    from bot.settings import Settings, SettingsError
+    from bot.cli import load_settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    try:
-        settings = Settings.from_env(env_file=args.env_file)
-    except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+    settings = load_settings(args.env_file)
+    if settings is None:
         return 2
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     if settings.app_id:
         print("make playground: ignoring MicrosoftAppId; the Playground talks to the bot in local mode",
               file=sys.stderr)

@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from domain.committees import load_committees
 from storage import queries
-from storage.committees import load_committees
-from storage.db import migrate, session_scope
+from storage.db import migrate
+from storage.gateway import Database
 from storage.importer import load_demo_data
-
 
 _STARTUP_LOCK = 0x75707064  # any constant shared by all instances ("uppd")
 
@@ -33,14 +33,9 @@ def _startup_lock(engine: Engine) -> Iterator[None]:
             conn.commit()
 
 
-def prepare_database(engine: Engine, *, committees_file: str | None, demo_data: bool) -> None:
-    with _startup_lock(engine):
-        _prepare(engine, committees_file, demo_data)
-
-
-def _prepare(engine: Engine, committees_file: str | None, demo_data: bool) -> None:
-    migrate(engine)
-    with session_scope(engine) as session:
-        queries.sync_committees(session=session, committees=load_committees(committees_file))
-    if demo_data:
-        load_demo_data(engine)
+def prepare_database(db: Database, *, committees_file: str | None, demo_data: bool) -> None:
+    with _startup_lock(db.engine):
+        migrate(db.engine)
+        db.run_sync(queries.sync_committees, committees=load_committees(committees_file))
+        if demo_data:
+            load_demo_data(db)

@@ -17,8 +17,8 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from storage.db import dialect_insert
-from storage.models import BotStateItem, ProcessedActivity, utcnow
+from storage.db import dialect_insert, insert_new, now
+from storage.models import BotStateItem, ProcessedActivity
 
 MAX_KEY_LENGTH = 500
 
@@ -52,7 +52,7 @@ def write_item(*, session: Session, key: str, data: dict, expected_etag: str | N
     if expected_etag == "":
         raise ValueError("empty e-tag: use None or '*' to overwrite")
     etag = uuid.uuid4().hex
-    values = {"data": data, "etag": etag, "updated_at": utcnow()}
+    values = {"data": data, "etag": etag, "updated_at": now(session)}
     if expected_etag in (None, "*"):
         statement = dialect_insert(session, BotStateItem).values(key=key, **values)
         session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=values))
@@ -81,17 +81,12 @@ def claim_activity(*, session: Session, conversation_id: str, activity_id: str) 
     transaction before handling the activity: then a duplicate is never handled twice
     (at most once), and does not wait for the first one's whole turn.
     """
-    statement = (
-        dialect_insert(session, ProcessedActivity)
-        .values(conversation_id=conversation_id, activity_id=activity_id, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["activity_id", "conversation_id"])
-        .returning(ProcessedActivity.activity_id)
-    )
-    return session.execute(statement).first() is not None
+    return insert_new(session, ProcessedActivity, unique=["activity_id", "conversation_id"],
+                      conversation_id=conversation_id, activity_id=activity_id, created_at=now(session))
 
 
 def prune_activities(*, session: Session, older_than: timedelta) -> int:
     """Forget claims older than ``older_than``; returns how many were deleted."""
-    cutoff = utcnow() - older_than
+    cutoff = now(session) - older_than
     result = session.execute(delete(ProcessedActivity).where(ProcessedActivity.created_at < cutoff))
     return result.rowcount

@@ -1,44 +1,24 @@
 """The municipality's reporting calendar, stored in table reporting_period.
 
-A period without a row has the default calendar (storage.periods.DEFAULT_CALENDAR): reading
+A period without a row has the default calendar (domain.rules.PeriodDates.default): reading
 never inserts. Dates are calendar days in the municipality's time zone (Europe/Stockholm);
 callers pass "today" in that zone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from storage.db import dialect_insert
+from domain import rules
+from domain.periods import Period
+from domain.rules import PeriodDates
+from storage.db import insert_new
 from storage.models import ReportingPeriod
-from storage.periods import DEFAULT_CALENDAR, Period
 
-OPENING = "opening"
-REMINDER = "reminder"
 TERMS = (1, 2, 3)
-
-
-@dataclass(frozen=True)
-class PeriodDates:
-    period: Period
-    starts_on: date
-    ends_on: date
-    opens_on: date  # reporting opens
-    deadline: date  # last day of reporting
-
-
-def _default(period: Period) -> PeriodDates:
-    return PeriodDates(
-        period=period,
-        starts_on=period.start,
-        ends_on=period.end,
-        opens_on=DEFAULT_CALENDAR.opens(period),
-        deadline=DEFAULT_CALENDAR.deadline(period),
-    )
 
 
 def _dates(row: ReportingPeriod) -> PeriodDates:
@@ -59,7 +39,7 @@ def get_period_dates(*, session: Session, period: Period) -> PeriodDates:
             ReportingPeriod.year == period.year, ReportingPeriod.term == period.term
         )
     ).first()
-    return _dates(row) if row is not None else _default(period)
+    return _dates(row) if row is not None else PeriodDates.default(period)
 
 
 def set_period_dates(
@@ -94,19 +74,9 @@ def set_period_dates(
             f"before it starts ({new.starts_on.isoformat()})"
         )
     # Insert the default row unless there is one (another writer may be at it too), then update.
-    default = _default(period)
-    session.execute(
-        dialect_insert(session, ReportingPeriod)
-        .values(
-            year=period.year,
-            term=period.term,
-            starts_on=default.starts_on,
-            ends_on=default.ends_on,
-            opens_on=default.opens_on,
-            deadline=default.deadline,
-        )
-        .on_conflict_do_nothing(index_elements=["year", "term"])
-    )
+    default = PeriodDates.default(period)
+    dates = {name: getattr(default, name) for name in ("starts_on", "ends_on", "opens_on", "deadline")}
+    insert_new(session, ReportingPeriod, unique=["year", "term"], year=period.year, term=period.term, **dates)
     changes = {
         name: value
         for name, value in (("opens_on", opens_on), ("deadline", deadline), ("ends_on", ends_on))
@@ -129,35 +99,21 @@ def list_periods(*, session: Session, year: int | None = None) -> list[PeriodDat
     if year is None:
         return sorted(_rows(session).values(), key=lambda d: d.period)
     stored = _rows(session, [year])
-    return [stored.get(Period(year, term)) or _default(Period(year, term)) for term in TERMS]
+    return [stored.get(Period(year, term)) or PeriodDates.default(Period(year, term)) for term in TERMS]
 
 
-def due(*, session: Session, today: date, reminder_days: int) -> list[tuple[Period, str]]:
-    """The (period, kind) notifications due on ``today``, by period and kind.
-
-    "opening" from the day reporting opens through the deadline (the outbox sends each once,
-    so a day missed by the scheduler is caught up); "reminder" from ``reminder_days`` before
-    the deadline through the deadline. Periods of last year and this year are considered.
-    """
-    if reminder_days < 0:
-        raise ValueError(f"reminder_days must be 0 or more, not {reminder_days}")
-    result = []
-    for dates in _recent(session, today):
-        if dates.opens_on <= today <= dates.deadline:
-            result.append((dates.period, OPENING))
-        if dates.deadline - timedelta(days=reminder_days) <= today <= dates.deadline:
-            result.append((dates.period, REMINDER))
-    return result
+def due(*, session: Session, today: date, reminder_days: int) -> list[tuple[Period, rules.NotificationKind]]:
+    """The notifications due on ``today`` (rules.due), last year's and this year's periods considered."""
+    return rules.due(_recent(session, today), today, reminder_days)
 
 
 def open_for_reporting(*, session: Session, today: date) -> Period | None:
-    """The newest period whose reporting window contains ``today``, if any."""
-    open_now = [d.period for d in _recent(session, today) if d.opens_on <= today <= d.deadline]
-    return open_now[-1] if open_now else None
+    """The newest period whose reporting window contains ``today`` (rules.open_for_reporting)."""
+    return rules.open_for_reporting(_recent(session, today), today)
 
 
 def _recent(session: Session, today: date) -> list[PeriodDates]:
     """Last year's and this year's periods, stored dates or defaults, oldest first."""
     years = [today.year - 1, today.year]
     stored = _rows(session, years)
-    return [stored.get(p) or _default(p) for p in (Period(y, t) for y in years for t in TERMS)]
+    return [stored.get(p) or PeriodDates.default(p) for p in (Period(y, t) for y in years for t in TERMS)]

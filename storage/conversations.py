@@ -6,7 +6,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage.models import Conversation, utcnow
+from storage.db import now
+from storage.models import Conversation
 
 
 def save(
@@ -21,29 +22,30 @@ def save(
     """Insert or refresh a conversation's reference; a saved one becomes active again."""
     row = find(session=session, conversation_id=conversation_id)
     if row is None:
-        row = Conversation(conversation_id=conversation_id, service_url=service_url)
+        row = Conversation(conversation_id=conversation_id, service_url=service_url,
+                           created_at=now(session), updated_at=now(session))
         try:
             with session.begin_nested():
                 session.add(row)
-                _fill(row, service_url, reference, tenant_id, conversation_type)
+                _fill(row, service_url, reference, tenant_id, conversation_type, now(session))
                 session.flush()
             return row
         except IntegrityError:  # another instance inserted it first
             row = find(session=session, conversation_id=conversation_id)
             assert row is not None
-    _fill(row, service_url, reference, tenant_id, conversation_type)
+    _fill(row, service_url, reference, tenant_id, conversation_type, now(session))
     session.add(row)
     session.flush()
     return row
 
 
-def _fill(row: Conversation, service_url: str, reference: dict, tenant_id, conversation_type) -> None:
+def _fill(row: Conversation, service_url: str, reference: dict, tenant_id, conversation_type, at) -> None:
     row.service_url = service_url
     row.reference = reference
     row.tenant_id = tenant_id or row.tenant_id
     row.conversation_type = conversation_type or row.conversation_type
     row.active = True
-    row.updated_at = utcnow()
+    row.updated_at = at
 
 
 def find(*, session: Session, conversation_id: str) -> Conversation | None:
@@ -61,7 +63,7 @@ def claim_welcome(*, session: Session, conversation_id: str) -> bool:
     result = session.execute(
         update(Conversation)
         .where(Conversation.conversation_id == conversation_id, Conversation.welcomed_at.is_(None))
-        .values(welcomed_at=utcnow())
+        .values(welcomed_at=now(session))
     )
     return result.rowcount == 1
 
@@ -71,5 +73,5 @@ def deactivate(*, session: Session, conversation_id: str) -> None:
     session.execute(
         update(Conversation)
         .where(Conversation.conversation_id == conversation_id)
-        .values(active=False, welcomed_at=None, updated_at=utcnow())
+        .values(active=False, welcomed_at=None, updated_at=now(session))
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from importlib import resources
 
 from alembic import command
@@ -18,7 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from domain.clock import Clock, aware
+
 DEFAULT_DATABASE_URL = "sqlite:///uppdragsbot.db"
+NOW = "uppdragsboten.now"
 log = logging.getLogger(__name__)
 
 
@@ -65,6 +69,20 @@ def dialect_insert(session: Session, model):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+def insert_new(session: Session, model, *, unique: list[str], **values) -> bool:
+    """INSERT ``values`` unless a row with the same ``unique`` columns exists; True if inserted.
+
+    Concurrent writers are told apart by ``ON CONFLICT DO NOTHING``, never by reading first.
+    """
+    statement = (
+        dialect_insert(session, model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(*(getattr(model, column) for column in unique))  # no row when it was there
+    )
+    return session.execute(statement).first() is not None
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
@@ -78,15 +96,24 @@ def migrate(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed on success, rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, clock: Clock) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on any error.
+
+    The transaction has one time, read from ``clock`` when it starts: every row it stamps
+    (created_at, updated_at, sent_at, ...) gets ``now(session)``.
+    """
+    with Session(engine, expire_on_commit=False, info={NOW: aware(clock.now())}) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def now(session: Session) -> datetime:
+    """The time of ``session``'s transaction, from the clock it was opened with."""
+    return session.info[NOW]
 
 
 def ping(engine: Engine) -> bool:

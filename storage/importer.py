@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from domain.periods import Period
+from domain.report_format import Report, ReportFormatError, parse_report
 from storage import queries
-from storage.db import session_scope
+from storage.db import now
+from storage.gateway import Database
 from storage.models import Assignment, AssignmentCommittee, CommitteeRow, StatusReport
-from storage.periods import Period
-from storage.report_format import Report, ReportFormatError, parse_report
 
 log = logging.getLogger(__name__)
 DEMO_FILE = "uppdrag-T1-2022.txt"
@@ -46,7 +46,8 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
             )
         ).first()
         if assignment is None:
-            assignment = Assignment(title=item.title, year=report.period.year, source=source)
+            assignment = Assignment(title=item.title, year=report.period.year, source=source,
+                                    created_at=now(session))
             session.add(assignment)
             session.flush()
             created += 1
@@ -107,30 +108,30 @@ def _link_committees(
 
 
 def import_text(
-    engine: Engine, text: str, *, filename: str, period: Period | None = None
+    db: Database, text: str, *, filename: str, period: Period | None = None
 ) -> ImportResult:
     """Parse and import; raises ReportFormatError before anything is written."""
-    with session_scope(engine) as session:
+    with db.session() as session:
         committees = queries.list_committees(session=session)
         report = parse_report(text, committees=committees, filename=filename, period=period)
         return import_report(session=session, report=report, source=filename)
 
 
-def import_file(engine: Engine, path: str | Path, *, period: Period | None = None) -> ImportResult:
+def import_file(db: Database, path: str | Path, *, period: Period | None = None) -> ImportResult:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReportFormatError(str(path), 1, f"the file is not UTF-8 text ({exc.reason})") from exc
-    return import_text(engine, text, filename=str(path), period=period)
+    return import_text(db, text, filename=str(path), period=period)
 
 
-def load_demo_data(engine: Engine) -> ImportResult | None:
+def load_demo_data(db: Database) -> ImportResult | None:
     """Import the bundled T1 2022 report when the database has no assignments yet."""
-    with session_scope(engine) as session:
+    with db.session() as session:
         if queries.count_assignments(session=session) > 0:
             return None
     text = resources.files("storage").joinpath("demo", DEMO_FILE).read_text("utf-8")
-    result = import_text(engine, text, filename=f"demo/{DEMO_FILE}")
+    result = import_text(db, text, filename=f"demo/{DEMO_FILE}")
     log.info("Loaded demo data from %s: %s", DEMO_FILE, result.summary())
     return result

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class CommitteeRow(SQLModel, table=True):
@@ -29,7 +25,7 @@ class Assignment(SQLModel, table=True):
     title: str = Field(sa_column=Column(Text, nullable=False))
     year: int = Field(index=True)
     source: str = Field(default="", max_length=300)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class AssignmentCommittee(SQLModel, table=True):
@@ -69,7 +65,7 @@ class StatusReport(SQLModel, table=True):
     author_id: str | None = Field(default=None, max_length=200)
     author_name: str | None = Field(default=None, max_length=200)
     source: str = Field(default="", max_length=300)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class Conversation(SQLModel, table=True):
@@ -89,8 +85,8 @@ class Conversation(SQLModel, table=True):
     reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     active: bool = Field(default=True)
     welcomed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class BotStateItem(SQLModel, table=True):
@@ -105,7 +101,7 @@ class BotStateItem(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=500)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     etag: str = Field(max_length=64)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class ProcessedActivity(SQLModel, table=True):
@@ -115,7 +111,7 @@ class ProcessedActivity(SQLModel, table=True):
 
     activity_id: str = Field(primary_key=True, max_length=300)
     conversation_id: str = Field(primary_key=True, max_length=400)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
 
 
 class Reporter(SQLModel, table=True):
@@ -128,7 +124,7 @@ class Reporter(SQLModel, table=True):
     principal: str = Field(max_length=300)  # lowercased Entra object id or UPN
     committee: str = Field(max_length=16)  # a committee abbreviation, or "*"
     display_name: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class Subscription(SQLModel, table=True):
@@ -147,7 +143,7 @@ class Subscription(SQLModel, table=True):
     conversation_id: str = Field(max_length=400)  # the Teams conversation id, as in conversation
     committee: str = Field(max_length=16, index=True)  # the committee table's abbreviation
     created_by: str | None = Field(default=None, max_length=300)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class Notification(SQLModel, table=True):
@@ -171,11 +167,11 @@ class Notification(SQLModel, table=True):
     status: str = Field(default="queued", max_length=20)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    next_attempt_at: datetime = Field(sa_type=DateTime(timezone=True))
     claimed_by: str | None = Field(default=None, max_length=200)
     claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class DeliveryLog(SQLModel, table=True):
@@ -187,4 +183,4 @@ class DeliveryLog(SQLModel, table=True):
     notification_id: int = Field(foreign_key="notification.id", index=True)
     event: str = Field(max_length=20)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))

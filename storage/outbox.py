@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, select
 
+from domain.clock import aware
+from domain.periods import Period
+from domain.rules import NotificationKind
+from storage import db
 from storage.db import dialect_insert
-from storage.models import DeliveryLog, Notification, utcnow
-from storage.periods import Period
+from storage.models import DeliveryLog, Notification
 
-KINDS = ("opening", "reminder")
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATUSES = (QUEUED, SENDING, SENT, FAILED)
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -58,16 +60,6 @@ class DeliveryRow:
     sent_at: datetime | None
 
 
-def _utc(value: datetime) -> datetime:
-    """Aware UTC (a naive value is taken as UTC): SQLite keeps only the wall-clock time."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return None if value is None else _utc(value)
-
 
 def _error(error: str) -> str:
     error = str(error)
@@ -93,9 +85,11 @@ def enqueue(
     An item whose (period, kind, conversation) is queued already, whatever its status, is
     left alone (its payload is not replaced). ``now``: when they may be sent (default: now).
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}; known: {', '.join(KINDS)}")
-    now = _utc(now or utcnow())
+    known = [k.value for k in NotificationKind]
+    if kind not in known:
+        raise ValueError(f"unknown notification kind {kind!r}; known: {', '.join(known)}")
+    kind = NotificationKind(kind).value
+    now = aware(now or db.now(session))
     unique: dict[str, dict] = {}
     for conversation_id, payload in items:
         if not conversation_id:
@@ -133,7 +127,7 @@ def claim(
     session: Session,
     worker: str,
     limit: int,
-    now: datetime,
+    now: datetime | None = None,
     lease: timedelta = DEFAULT_LEASE,
 ) -> list[ClaimedNotification]:
     """Claim up to ``limit`` notifications for ``worker``, oldest due first.
@@ -146,7 +140,7 @@ def claim(
         raise ValueError("empty worker name")
     if limit <= 0:
         return []
-    now = _utc(now)
+    now = aware(now or db.now(session))
     stale_before = now - lease
     claimable = or_(
         and_(Notification.status == QUEUED, Notification.next_attempt_at <= now),
@@ -211,7 +205,7 @@ def mark_sent(
     *, session: Session, notification_id: int, worker: str, now: datetime | None = None
 ) -> bool:
     """The notification was delivered. False (nothing written) if ``worker`` no longer holds it."""
-    now = _utc(now or utcnow())
+    now = aware(now or db.now(session))
     attempts = _finish(session, notification_id, worker, {"status": SENT, "sent_at": now})
     if attempts is None:
         return False
@@ -229,8 +223,8 @@ def mark_retry(
     now: datetime | None = None,
 ) -> bool:
     """This attempt failed; queue it again for ``next_attempt_at``. False if not ``worker``'s."""
-    now = _utc(now or utcnow())
-    next_attempt_at = _utc(next_attempt_at)
+    now = aware(now or db.now(session))
+    next_attempt_at = aware(next_attempt_at)
     attempts = _finish(
         session,
         notification_id,
@@ -255,7 +249,7 @@ def mark_failed(
     *, session: Session, notification_id: int, worker: str, error: str, now: datetime | None = None
 ) -> bool:
     """Give up on the notification. False (nothing written) if ``worker`` no longer holds it."""
-    now = _utc(now or utcnow())
+    now = aware(now or db.now(session))
     attempts = _finish(
         session,
         notification_id,
@@ -279,7 +273,7 @@ def report(*, session: Session, period: Period, kind: str | None = None) -> list
         query = query.where(Notification.kind == kind)
     return [
         DeliveryRow(
-            row.id, row.conversation_id, row.kind, row.status, row.attempts, row.last_error, _aware(row.sent_at)
+            row.id, row.conversation_id, row.kind, row.status, row.attempts, row.last_error, aware(row.sent_at) if row.sent_at else None
         )
         for row in session.exec(query).all()
     ]
@@ -292,7 +286,7 @@ def log_of(*, session: Session, notification_id: int) -> list[tuple[str, str | N
         .where(DeliveryLog.notification_id == notification_id)
         .order_by(DeliveryLog.id)
     ).all()
-    return [(event, detail, _aware(created_at)) for event, detail, created_at in rows]
+    return [(event, detail, aware(created_at)) for event, detail, created_at in rows]
 
 
 def counts(*, session: Session, period: Period, kind: str | None = None) -> dict[str, int]:

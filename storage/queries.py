@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import date
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
-from storage.committees import Committee
+from domain import rules
+from domain.clock import aware
+from domain.committees import Committee
+from domain.periods import DEFAULT_CALENDAR, Period, ReportingCalendar
+from domain.records import AssignmentStatus
+from domain.rules import PeriodFacts
+from domain.statuses import StatusCategory
+from storage.calendar import open_for_reporting
+from storage.db import now
 from storage.models import (
     Assignment,
     AssignmentCommittee,
@@ -20,10 +28,6 @@ from storage.models import (
     ReportingPeriod,
     StatusReport,
 )
-from storage.periods import DEFAULT_CALENDAR, Period, ReportingCalendar
-from storage.records import AssignmentStatus
-from storage.statuses import StatusCategory
-
 
 # --- committees -------------------------------------------------------------------------
 
@@ -86,6 +90,22 @@ def reported_periods(*, session: Session) -> list[Period]:
         .order_by(ReportingPeriod.year.desc(), ReportingPeriod.term.desc())
     )
     return [Period(year, term) for year, term in rows]
+
+
+def period_facts(*, session: Session, today: date) -> PeriodFacts:
+    """What ``rules.default_period`` needs to choose a period (one transaction)."""
+    years = session.exec(select(Assignment.year).distinct()).all()
+    return PeriodFacts(
+        today=today,
+        reported=tuple(reported_periods(session=session)),
+        open_now=open_for_reporting(session=session, today=today),
+        assignment_years=frozenset(years),
+    )
+
+
+def default_period(*, session: Session, today: date, year: int | None = None) -> Period:
+    """``rules.default_period`` on the stored facts."""
+    return rules.default_period(period_facts(session=session, today=today), year=year)
 
 
 # --- assignments and their status ----------------------------------------------------------
@@ -202,6 +222,7 @@ def add_status_report(
         author_id=author_id,
         author_name=author_name,
         source=source,
+        created_at=now(session),
     )
     session.add(report)
     session.flush()
@@ -280,10 +301,6 @@ def _status(
         comment=report.comment if report else None,
         author=report.author_name if report else None,
         # An imported report has no author; its row time is the import, not the report.
-        reported_at=_aware(report.created_at) if report and report.author_name else None,
+        reported_at=aware(report.created_at) if report and report.author_name else None,
     )
 
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from storage.db import dialect_insert
-from storage.models import CommitteeRow, Reporter, utcnow
+from storage.db import insert_new, now
+from storage.models import CommitteeRow, Reporter
 
 ALL_COMMITTEES = "*"
 
@@ -75,18 +75,9 @@ def add_reporter(
     *, session: Session, principal: str, committee: str, display_name: str | None = None
 ) -> bool:
     """Let ``principal`` update ``committee``'s assignments ("*": all). False if already so."""
-    statement = (
-        dialect_insert(session, Reporter)
-        .values(
-            principal=_principal(principal),
-            committee=_canonical_committee(session, committee),
-            display_name=display_name,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["principal", "committee"])
-        .returning(Reporter.id)  # no row when it was there already
-    )
-    return session.execute(statement).first() is not None
+    return insert_new(session, Reporter, unique=["principal", "committee"],
+                      principal=_principal(principal), committee=_canonical_committee(session, committee),
+                      display_name=display_name, created_at=now(session))
 
 
 def remove_reporter(*, session: Session, principal: str, committee: str) -> bool:

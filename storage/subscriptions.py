@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from storage.db import dialect_insert
-from storage.models import Conversation, Reporter, Subscription, utcnow
+from storage.db import insert_new, now
+from storage.models import Conversation, Reporter, Subscription
 from storage.reporters import ALL_COMMITTEES, canonical_committee
 
 PERSONAL = "personal"
@@ -41,18 +41,9 @@ def subscribe(
     """
     if not conversation_id:
         raise ValueError("empty conversation id")
-    statement = (
-        dialect_insert(session, Subscription)
-        .values(
-            conversation_id=conversation_id,
-            committee=canonical_committee(session, committee),
-            created_by=created_by,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["conversation_id", "committee"])
-        .returning(Subscription.id)  # no row when it was there already
-    )
-    return session.execute(statement).first() is not None
+    return insert_new(session, Subscription, unique=["conversation_id", "committee"],
+                      conversation_id=conversation_id, committee=canonical_committee(session, committee),
+                      created_by=created_by, created_at=now(session))
 
 
 def unsubscribe(*, session: Session, conversation_id: str, committee: str) -> bool:

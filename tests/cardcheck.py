@@ -18,7 +18,7 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT6
 
-from bot.cards import MAX_CARD_BYTES, card_size
+from dialogs.cards import MAX_CARD_BYTES, card_size
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(

@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from storage.bootstrap import prepare_database
 from storage.db import make_engine, normalise_url
+from storage.gateway import Database
+from tests.factories import clock_at, database
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -73,16 +76,26 @@ def engine(database_url):
 
 
 @pytest.fixture
+def clock():
+    """The test's own clock, at the tests' fixed time (move it with ``clock.set``)."""
+    return clock_at()
+
+
+@pytest.fixture
+def db(engine, clock) -> Database:
+    return Database(engine, clock)
+
+
+@pytest.fixture
 def prepared_engine(engine):
     """Migrated, with the default committee list, no assignments."""
-    from storage import queries
-    from storage.committees import load_committees
-    from storage.db import migrate, session_scope
-
-    migrate(engine)
-    with session_scope(engine) as session:
-        queries.sync_committees(session=session, committees=load_committees())
+    prepare_database(database(engine), committees_file=None, demo_data=False)
     return engine
+
+
+@pytest.fixture
+def prepared_db(prepared_engine, clock) -> Database:
+    return Database(prepared_engine, clock)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import pytest
 from bot.app import create_app
 from bot.settings import Settings
 from tests.e2e.fake_connector import ThreadedServer
+from tests.factories import CLOCK
 
 REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -83,7 +84,8 @@ def browser_tools():
 @pytest.fixture
 def bot_endpoint(browser_tools, tmp_path):
     """The real bot, local mode, a fresh SQLite database with the demo data, on a free port."""
-    server = ThreadedServer(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}")))
+    server = ThreadedServer(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}", scheduler=False),
+                                       clock=CLOCK))
     url = server.start()
     yield f"{url}/api/messages"
     server.stop()

@@ -70,10 +70,11 @@ def test_status_and_update_in_the_playground(page, screenshots, tmp_path, monkey
     page.get_by_role("button", name="Send Message").click()
     expect(page.get_by_text(re.compile("Klart! Du får nu besked")).last).to_be_visible()
     from bot.cli import main
+    from tests.factories import CLOCK
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
     with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's own loop runs in this thread
-        assert pool.submit(main, ["--env-file", "", "notify", "--period", "T1 2022"]).result(timeout=60) == 0
+        assert pool.submit(main, ["--env-file", "", "notify", "--period", "T1 2022"], clock=CLOCK).result(timeout=60) == 0
     notice = cards.filter(has_text="Nu är rapporteringen för T1 2022").last
     expect(notice).to_contain_text("Sista dag att rapportera")
     expect(notice.get_by_role("button", name="Uppdatera status")).to_have_count(3)

@@ -14,6 +14,7 @@ from bot.cli import main
 from storage import conversations
 from storage.db import make_engine, session_scope
 from tests.e2e.conftest import TeamsUser, actions_of, cards_of, visible_text
+from tests.factories import CLOCK, only_postgres
 
 DAGVATTEN = "Utred nya lösningar på dagvattenhantering"
 
@@ -25,7 +26,7 @@ async def install(user: TeamsUser) -> None:
 
 def cli(monkeypatch, database_url, *args) -> int:
     monkeypatch.setenv("DATABASE_URL", database_url)
-    return main(["--env-file", "", *args])
+    return main(["--env-file", "", *args], clock=CLOCK)
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ async def test_403_deactivates_and_429_is_retried(people, connector, database_ur
     assert len(notifications_to(connector, people["anna"])) == 1  # delivered after the retry
     assert (people["anna"].conversation_id, 429) in connector.refused
     engine = make_engine(database_url)
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         assert conversations.find(session=session, conversation_id=people["bertil"].conversation_id).active is False
     engine.dispose()
     await asyncio.to_thread(cli, monkeypatch, database_url, "notifications", "--period", "T1 2022")
@@ -125,9 +126,8 @@ async def test_dry_run_sends_nothing(people, connector, database_url, monkeypatc
     assert len(connector.activities) == before
 
 
+@only_postgres  # several instances share a database only on PostgreSQL
 async def test_two_processes_notifying_at_once_send_each_once(people, connector, database_url):
-    if database_url.startswith("sqlite"):
-        pytest.skip("several instances share a database only on PostgreSQL")
     env = {**os.environ, "DATABASE_URL": database_url, "SCHEDULER": "false"}
     command = [sys.executable, "-m", "bot.cli", "--env-file", "", "notify", "--period", "T2 2022"]
     runs = await asyncio.gather(*(asyncio.to_thread(

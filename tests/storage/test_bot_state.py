@@ -6,22 +6,20 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-from sqlmodel import Session
 
 from storage import bot_state
 from storage.bot_state import ETagConflict
 from storage.db import session_scope
-from storage.models import ProcessedActivity, utcnow
+from tests.factories import AT, CLOCK, clock_at
 
 
 def write(engine, key, data, expected_etag=None) -> str:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return bot_state.write_item(session=session, key=key, data=data, expected_etag=expected_etag)
 
 
 def read(engine, *keys):
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return bot_state.read_items(session=session, keys=keys)
 
 
@@ -33,7 +31,7 @@ def test_write_read_delete_round_trip(prepared_engine):
     assert read(prepared_engine, "msteams/conversations/a:1", "missing") == {
         "msteams/conversations/a:1": (data, etag)
     }
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         bot_state.delete_items(session=session, keys=["msteams/conversations/a:1"])
     assert read(prepared_engine, "msteams/conversations/a:1", "msteams/users/u1") == {
         "msteams/users/u1": ({"n": 1}, user_etag)
@@ -72,7 +70,7 @@ def test_none_and_star_overwrite(prepared_engine, expected_etag):
 
 def test_unconditional_write_is_rolled_back_with_its_transaction(prepared_engine):
     with pytest.raises(ETagConflict):
-        with session_scope(prepared_engine) as session:
+        with session_scope(prepared_engine, CLOCK) as session:
             bot_state.write_item(session=session, key="new", data={"v": 1}, expected_etag=None)
             bot_state.write_item(session=session, key="other", data={}, expected_etag="stale")
     assert read(prepared_engine, "new") == {}
@@ -80,7 +78,7 @@ def test_unconditional_write_is_rolled_back_with_its_transaction(prepared_engine
 
 def test_two_sessions_with_the_same_etag_only_one_wins(prepared_engine):
     etag = write(prepared_engine, "k", {"v": 0})
-    with Session(prepared_engine) as first, Session(prepared_engine) as second:
+    with session_scope(prepared_engine, CLOCK) as first, session_scope(prepared_engine, CLOCK) as second:
         # Both read the same version before either writes.
         # Reads and writes are separate transactions in SqlStorage, as here.
         assert bot_state.read_items(session=first, keys=["k"])["k"][1] == etag
@@ -103,7 +101,7 @@ def test_two_threads_with_the_same_etag_only_one_wins(prepared_engine):
     def writer(n: int) -> None:
         start.wait(timeout=10)
         try:
-            with session_scope(prepared_engine) as session:
+            with session_scope(prepared_engine, CLOCK) as session:
                 bot_state.write_item(session=session, key="k", data={"v": n}, expected_etag=etag)
                 threading.Event().wait(0.2)  # hold the row so the other writer has to wait
             outcomes[n] = "won"
@@ -125,8 +123,8 @@ def test_key_length_is_checked_on_every_database(prepared_engine):
         write(prepared_engine, "k" * 501, {})
 
 
-def claim(engine, activity_id, conversation_id="a:1") -> bool:
-    with session_scope(engine) as session:
+def claim(engine, activity_id, conversation_id="a:1", clock=CLOCK) -> bool:
+    with session_scope(engine, clock) as session:
         return bot_state.claim_activity(
             session=session, conversation_id=conversation_id, activity_id=activity_id
         )
@@ -141,22 +139,33 @@ def test_an_activity_is_claimed_once(prepared_engine):
 
 def test_a_failed_turn_does_not_keep_its_claim(prepared_engine):
     with pytest.raises(RuntimeError):
-        with session_scope(prepared_engine) as session:
+        with session_scope(prepared_engine, CLOCK) as session:
             assert bot_state.claim_activity(session=session, conversation_id="a:1", activity_id="x")
             raise RuntimeError("turn failed")
     assert claim(prepared_engine, "x") is True
 
 
-def test_prune_forgets_old_claims_only(prepared_engine):
-    claim(prepared_engine, "old")
-    claim(prepared_engine, "new")
-    with session_scope(prepared_engine) as session:
-        session.execute(
-            update(ProcessedActivity)
-            .where(ProcessedActivity.activity_id == "old")
-            .values(created_at=utcnow() - timedelta(days=2))
-        )
-    with session_scope(prepared_engine) as session:
-        assert bot_state.prune_activities(session=session, older_than=timedelta(days=1)) == 1
-    assert claim(prepared_engine, "old") is True
-    assert claim(prepared_engine, "new") is False
+def prune(engine, clock, older_than) -> int:
+    with session_scope(engine, clock) as session:
+        return bot_state.prune_activities(session=session, older_than=older_than)
+
+
+def test_prune_forgets_claims_older_than_the_retention_only(prepared_engine):
+    retention = timedelta(days=1)
+    claims = clock_at(AT)  # when the activities arrive
+    claim(prepared_engine, "old", clock=claims)
+    claims.advance(days=1)
+    claim(prepared_engine, "edge", clock=claims)  # exactly as old as the retention at pruning
+    claims.advance(hours=12)
+    claim(prepared_engine, "new", clock=claims)
+
+    pruner = clock_at(AT + timedelta(hours=23))  # the scheduler's clock
+    assert prune(prepared_engine, pruner, retention) == 0  # nothing is a day old yet
+    pruner.set(AT + 2 * retention)
+    assert prune(prepared_engine, pruner, retention) == 1  # only "old" is older than a day
+    assert prune(prepared_engine, pruner, retention) == 0
+
+    later = clock_at(AT + 2 * retention)
+    assert claim(prepared_engine, "old", clock=later) is True  # forgotten: claimable again
+    assert claim(prepared_engine, "edge", clock=later) is False
+    assert claim(prepared_engine, "new", clock=later) is False

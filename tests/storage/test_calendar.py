@@ -7,32 +7,33 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from domain.periods import Period
+from domain.rules import PeriodDates
 from storage import calendar, queries
-from storage.calendar import PeriodDates
 from storage.db import session_scope
 from storage.models import ReportingPeriod
-from storage.periods import Period
+from tests.factories import CLOCK
 
 T1_2024 = Period(2024, 1)
 
 
 def dates(engine, period) -> PeriodDates:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return calendar.get_period_dates(session=session, period=period)
 
 
 def set_dates(engine, period, **changes) -> PeriodDates:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return calendar.set_period_dates(session=session, period=period, **changes)
 
 
 def stored_rows(engine) -> int:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return len(session.exec(select(ReportingPeriod)).all())
 
 
 def due(engine, today, reminder_days=5) -> list[tuple[str, str]]:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         found = calendar.due(session=session, today=today, reminder_days=reminder_days)
     return [(period.label, kind) for period, kind in found]
 
@@ -44,7 +45,7 @@ def test_defaults_without_a_row_and_reading_inserts_nothing(prepared_engine):
     t3 = dates(prepared_engine, Period(2024, 3))
     assert (t3.ends_on, t3.opens_on, t3.deadline) == (date(2024, 12, 31), date(2025, 1, 1), date(2025, 1, 22))
     assert stored_rows(prepared_engine) == 0
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         assert calendar.list_periods(session=session) == []
         listed = calendar.list_periods(session=session, year=2024)
     assert [d.period.label for d in listed] == ["T1 2024", "T2 2024", "T3 2024"]
@@ -67,13 +68,13 @@ def test_set_creates_or_changes_the_row(prepared_engine):
     assert stored_rows(prepared_engine) == 1
 
     # A row that exists already (created by an import) is changed, not duplicated.
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         queries.ensure_period(session=session, period=Period(2024, 2))
     set_dates(prepared_engine, Period(2024, 2), deadline=date(2024, 9, 30))
     assert dates(prepared_engine, Period(2024, 2)).deadline == date(2024, 9, 30)
     assert stored_rows(prepared_engine) == 2
 
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         assert [d.period.label for d in calendar.list_periods(session=session)] == ["T1 2024", "T2 2024"]
         this_year = calendar.list_periods(session=session, year=2024)
         assert [d.deadline for d in this_year] == [date(2024, 6, 10), date(2024, 9, 30), date(2025, 1, 22)]
@@ -126,7 +127,7 @@ def test_due_follows_stored_dates(prepared_engine):
 
 def test_open_for_reporting_follows_the_configured_calendar(prepared_engine):
     def open_on(day):
-        with session_scope(prepared_engine) as session:
+        with session_scope(prepared_engine, CLOCK) as session:
             return calendar.open_for_reporting(session=session, today=day)
 
     assert open_on(date(2022, 5, 10)) == Period(2022, 1)  # default: opens May 1, closes May 22

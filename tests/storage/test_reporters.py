@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import pytest
 
+from domain.clock import aware
 from storage import reporters
 from storage.db import session_scope
 from storage.reporters import UnknownCommittee
+from tests.factories import CLOCK
 
 ANNA_OID = "6F1C2D3E-0000-4000-8000-00000000AAAA"
 ANNA_UPN = "Anna.Andersson@Ostersund.se"
 
 
 def add(engine, principal, committee, display_name=None) -> bool:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return reporters.add_reporter(
             session=session, principal=principal, committee=committee, display_name=display_name
         )
 
 
 def may_update(engine, principals, committees) -> bool:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return reporters.may_update(session=session, principals=principals, committees=committees)
 
 
 def listed(engine, committee=None) -> list[tuple[str, str]]:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         records = reporters.list_reporters(session=session, committee=committee)
     return [(r.principal, r.committee) for r in records]
 
@@ -35,18 +37,19 @@ def test_add_list_remove(prepared_engine):
     assert add(prepared_engine, "bo@ostersund.se", "ks") is True
     assert add(prepared_engine, "admin@ostersund.se", "*") is True
 
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         everyone = reporters.list_reporters(session=session)
     assert [(r.principal, r.committee, r.display_name, r.is_admin) for r in everyone] == [
         ("admin@ostersund.se", "*", None, True),
         ("bo@ostersund.se", "KS", None, False),
         ("anna.andersson@ostersund.se", "TN", "Anna Andersson", False),
     ]
+    assert {aware(r.created_at) for r in everyone} == {CLOCK.now()}  # the transaction's time
     assert listed(prepared_engine, committee="tn") == [("anna.andersson@ostersund.se", "TN")]
     assert listed(prepared_engine, committee="*") == [("admin@ostersund.se", "*")]
     assert listed(prepared_engine, committee="NOPE") == []
 
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         assert reporters.remove_reporter(session=session, principal=ANNA_UPN.upper(), committee="tn")
         assert not reporters.remove_reporter(session=session, principal=ANNA_UPN, committee="TN")
         assert not reporters.remove_reporter(session=session, principal="bo@ostersund.se", committee="TN")
@@ -99,11 +102,11 @@ def test_committees_of(prepared_engine):
     add(prepared_engine, ANNA_OID, "TN")
     add(prepared_engine, ANNA_UPN, "KS")
     add(prepared_engine, "bo@ostersund.se", "MSN")
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         assert reporters.committees_of(session=session, principals=[ANNA_OID, ANNA_UPN]) == ["KS", "TN"]
         assert reporters.committees_of(session=session, principals=["nobody"]) == []
     add(prepared_engine, ANNA_UPN, "*")
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         assert reporters.committees_of(session=session, principals=[ANNA_UPN]) == [
             "BUN", "KFN", "KS", "MSN", "SAN", "TN", "VN", "VON"
         ]

@@ -5,39 +5,54 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlmodel import select
-from botbuilder.core import ConversationState, MessageFactory, StoreItem, TurnContext, UserState
+from botbuilder.core import (
+    ConversationState,
+    MessageFactory,
+    StoreItem,
+    TurnContext,
+    UserState,
+)
 from botbuilder.core.adapters import TestAdapter
-from botbuilder.dialogs import DialogSet, DialogTurnStatus, WaterfallDialog, WaterfallStepContext
+from botbuilder.dialogs import (
+    DialogSet,
+    DialogTurnStatus,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
 from botbuilder.dialogs.choices import Choice, ListStyle
 from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationAccount,
+)
+from sqlmodel import select
 
 from dialogs.state import SqlStorage, StateConflictError, from_json, to_json
 from storage import bot_state
-from storage.db import session_scope
 from storage.models import BotStateItem
 
 
-def stored(engine, key):
-    with session_scope(engine) as session:
+def stored(db, key):
+    with db.session() as session:
         return bot_state.read_items(session=session, keys=[key]).get(key)
 
 
 # --- the Storage contract ----------------------------------------------------------------
 
-async def test_write_then_read_includes_the_etag(prepared_engine):
-    storage = SqlStorage(prepared_engine)
+async def test_write_then_read_includes_the_etag(prepared_db):
+    storage = SqlStorage(prepared_db)
     await storage.write({"a": {"count": 1, "namn": "Östersund"}})
     items = await storage.read(["a", "missing"])
     assert set(items) == {"a"}
-    data, etag = stored(prepared_engine, "a")
+    data, etag = stored(prepared_db, "a")
     assert items["a"] == {"count": 1, "namn": "Östersund", "e_tag": etag}
     assert "e_tag" not in data
 
 
-async def test_a_second_save_in_the_same_turn_works(prepared_engine):
-    storage = SqlStorage(prepared_engine)
+async def test_a_second_save_in_the_same_turn_works(prepared_db):
+    storage = SqlStorage(prepared_db)
     state = {"count": 1}
     await storage.write({"a": state})
     first = state["e_tag"]
@@ -47,8 +62,8 @@ async def test_a_second_save_in_the_same_turn_works(prepared_engine):
     assert (await storage.read(["a"]))["a"] == {"count": 2, "e_tag": state["e_tag"]}
 
 
-async def test_a_stale_etag_fails_the_whole_write(prepared_engine):
-    storage = SqlStorage(prepared_engine)
+async def test_a_stale_etag_fails_the_whole_write(prepared_db):
+    storage = SqlStorage(prepared_db)
     await storage.write({"a": {"v": 1}})
     mine = (await storage.read(["a"]))["a"]
     theirs = (await storage.read(["a"]))["a"]
@@ -59,30 +74,30 @@ async def test_a_stale_etag_fails_the_whole_write(prepared_engine):
     with pytest.raises(StateConflictError) as raised:
         await storage.write({"b": other, "a": mine})
     assert raised.value.key == "a"
-    assert stored(prepared_engine, "a")[0] == {"v": 2}
-    assert stored(prepared_engine, "b") is None  # same transaction: rolled back too
+    assert stored(prepared_db, "a")[0] == {"v": 2}
+    assert stored(prepared_db, "b") is None  # same transaction: rolled back too
     assert "e_tag" not in other
 
 
-async def test_star_overwrites(prepared_engine):
-    storage = SqlStorage(prepared_engine)
+async def test_star_overwrites(prepared_db):
+    storage = SqlStorage(prepared_db)
     await storage.write({"a": {"v": 1}})
     await storage.write({"a": {"v": 2, "e_tag": "*"}})
-    assert stored(prepared_engine, "a")[0] == {"v": 2}
+    assert stored(prepared_db, "a")[0] == {"v": 2}
 
 
-async def test_store_items_keep_their_class(prepared_engine):
-    storage = SqlStorage(prepared_engine)
+async def test_store_items_keep_their_class(prepared_db):
+    storage = SqlStorage(prepared_db)
     item = StoreItem(count=1, e_tag="*")
     await storage.write({"log": item})
-    assert item.e_tag == stored(prepared_engine, "log")[1]
+    assert item.e_tag == stored(prepared_db, "log")[1]
     read = (await storage.read(["log"]))["log"]
     assert isinstance(read, StoreItem)
     assert (read.count, read.e_tag) == (1, item.e_tag)
 
 
-async def test_delete(prepared_engine):
-    storage = SqlStorage(prepared_engine)
+async def test_delete(prepared_db):
+    storage = SqlStorage(prepared_db)
     await storage.write({"a": {"v": 1}, "b": {"v": 2}})
     await storage.delete({"a"})  # BotState.delete passes a set
     assert set(await storage.read(["a", "b"])) == {"b"}
@@ -101,8 +116,8 @@ def turn_context(adapter: TestAdapter) -> TurnContext:
     )
 
 
-async def test_two_turns_saving_the_same_conversation_state_conflict(prepared_engine):
-    storage = SqlStorage(prepared_engine)
+async def test_two_turns_saving_the_same_conversation_state_conflict(prepared_db):
+    storage = SqlStorage(prepared_db)
     await storage.write({"msteams/conversations/a:1": {"count": 0}})
     state = ConversationState(storage)
     count = state.create_property("count")
@@ -115,7 +130,7 @@ async def test_two_turns_saving_the_same_conversation_state_conflict(prepared_en
     await state.save_changes(first)
     with pytest.raises(StateConflictError):
         await state.save_changes(second)
-    assert stored(prepared_engine, "msteams/conversations/a:1")[0] == {"count": 1}
+    assert stored(prepared_db, "msteams/conversations/a:1")[0] == {"count": 1}
 
 
 # --- serialisation ------------------------------------------------------------------------
@@ -131,6 +146,7 @@ def test_dialog_values_round_trip_through_json():
         "when": datetime(2026, 5, 1, 8, 30, tzinfo=timezone.utc),
         "day": date(2026, 5, 1),
         "pair": ("T1", 2022),
+        "committees": frozenset({"TN", "KS", "MSN"}),
         "form": {"$type": "user data", "x": [1, None]},
     }
     restored = from_json(to_json(value))
@@ -158,8 +174,8 @@ def test_unregistered_types_are_not_restored():
 class Bot:
     """A status-update-like dialog; each instance is a freshly started process."""
 
-    def __init__(self, engine) -> None:
-        storage = SqlStorage(engine)
+    def __init__(self, db) -> None:
+        storage = SqlStorage(db)
         self.conversation_state = ConversationState(storage)
         self.user_state = UserState(storage)
         self.updates = self.user_state.create_property("updates")
@@ -209,9 +225,9 @@ class Bot:
         return replies
 
 
-async def test_a_dialog_continues_after_a_restart(prepared_engine):
-    assert await Bot(prepared_engine).say("uppdatera status") == ["Vilket uppdrag?"]
-    with session_scope(prepared_engine) as session:
+async def test_a_dialog_continues_after_a_restart(prepared_db):
+    assert await Bot(prepared_db).say("uppdatera status") == ["Vilket uppdrag?"]
+    with prepared_db.session() as session:
         (row,) = session.exec(select(BotStateItem)).all()  # the conversation's state
     dialog_state = row.data["DialogState"]  # plain JSON: the prompt on top of the waterfall
     assert dialog_state["$type"] == "botbuilder.dialogs.dialog_state.DialogState"
@@ -219,13 +235,13 @@ async def test_a_dialog_continues_after_a_restart(prepared_engine):
     assert (prompt["id"], waterfall["id"], waterfall["state"]["stepIndex"]) == ("text", "update", 0)
 
     # Every turn from here on runs in a "new process": new storage, state and dialogs.
-    assert await Bot(prepared_engine).say("ab") == ["Skriv minst tre tecken."]
-    assert await Bot(prepared_engine).say("Linjenätet") == ["Ny kommentar för Linjenätet?"]
-    assert await Bot(prepared_engine).say("Klart i maj") == [
+    assert await Bot(prepared_db).say("ab") == ["Skriv minst tre tecken."]
+    assert await Bot(prepared_db).say("Linjenätet") == ["Ny kommentar för Linjenätet?"]
+    assert await Bot(prepared_db).say("Klart i maj") == [
         "Sparat: Linjenätet – Klart i maj (från 2026-05-01, nr 1)"
     ]
-    assert await Bot(prepared_engine).say("en gång till") == ["Vilket uppdrag?"]
-    assert await Bot(prepared_engine).say("Purple flag") == ["Ny kommentar för Purple flag?"]
-    assert await Bot(prepared_engine).say("Pågår") == [
+    assert await Bot(prepared_db).say("en gång till") == ["Vilket uppdrag?"]
+    assert await Bot(prepared_db).say("Purple flag") == ["Ny kommentar för Purple flag?"]
+    assert await Bot(prepared_db).say("Pågår") == [
         "Sparat: Purple flag – Pågår (från 2026-05-01, nr 2)"
     ]

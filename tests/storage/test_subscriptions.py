@@ -8,6 +8,7 @@ from storage import conversations, reporters, subscriptions
 from storage.db import session_scope
 from storage.reporters import UnknownCommittee
 from storage.subscriptions import Recipient
+from tests.factories import CLOCK
 
 ANNA_OID = "6F1C2D3E-0000-4000-8000-00000000AAAA"
 BO_OID = "6f1c2d3e-0000-4000-8000-00000000bbbb"
@@ -27,7 +28,7 @@ def reference(conversation_id, conversation_type="personal", aad_object_id=None)
 
 
 def install(engine, conversation_id, conversation_type="personal", aad_object_id=None) -> None:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         conversations.save(
             session=session,
             conversation_id=conversation_id,
@@ -39,35 +40,35 @@ def install(engine, conversation_id, conversation_type="personal", aad_object_id
 
 
 def uninstall(engine, conversation_id) -> None:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         conversations.deactivate(session=session, conversation_id=conversation_id)
 
 
 def subscribe(engine, conversation_id, committee, created_by=None) -> bool:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return subscriptions.subscribe(
             session=session, conversation_id=conversation_id, committee=committee, created_by=created_by
         )
 
 
 def unsubscribe(engine, conversation_id, committee) -> bool:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return subscriptions.unsubscribe(session=session, conversation_id=conversation_id, committee=committee)
 
 
 def subscribed(engine, conversation_id) -> list[str]:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         return subscriptions.subscriptions_of(session=session, conversation_id=conversation_id)
 
 
 def recipients(engine, committees=None) -> list[tuple[str, tuple[str, ...]]]:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         found = subscriptions.recipients(session=session, committees=committees)
     return [(r.conversation_id, r.committees) for r in found]
 
 
 def add_reporter(engine, principal, committee) -> None:
-    with session_scope(engine) as session:
+    with session_scope(engine, CLOCK) as session:
         reporters.add_reporter(session=session, principal=principal, committee=committee)
 
 
@@ -114,7 +115,7 @@ def test_recipients_are_active_subscribed_conversations(prepared_engine):
     assert recipients(prepared_engine, ["MSN"]) == []
     assert recipients(prepared_engine, []) == []
 
-    with session_scope(prepared_engine) as session:
+    with session_scope(prepared_engine, CLOCK) as session:
         [group, _] = subscriptions.recipients(session=session)
     assert isinstance(group, Recipient)
     assert group.reference["conversation"]["id"] == "19:group"

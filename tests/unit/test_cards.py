@@ -1,4 +1,4 @@
-"""bot/cards.py: every card validates against the Adaptive Card 1.5 schema, stays small,
+"""dialogs/cards.py: every card validates against the Adaptive Card 1.5 schema, stays small,
 shows what a user needs, and renders outside text only as TextRuns."""
 
 from __future__ import annotations
@@ -6,30 +6,40 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.cards import (
+from dialogs.actions import Origin, ShowStatus, parse
+from dialogs.cards import (
     MAX_CARD_BYTES,
     PAGE_SIZE,
     ask_action,
     assignment_card,
     card_size,
     help_card,
+    notification_card,
     status_list_card,
     suggestions_card,
     welcome_card,
 )
-from storage.committees import load_committees
-from tests.cardcheck import assert_valid, lines, of_type, schema_errors, structural_errors
-from storage.periods import Period
-from storage.records import AssignmentStatus
-from storage.report_format import parse_report
-from storage.statuses import StatusCategory
+from dialogs.language.understand import MAX_LENGTH, StatusQuery
+from domain.committees import load_committees
+from domain.periods import Period
+from domain.records import AssignmentStatus
+from domain.report_format import parse_report
+from domain.rules import NotificationKind
+from domain.statuses import StatusCategory
+from tests.cardcheck import (
+    assert_valid,
+    lines,
+    of_type,
+    schema_errors,
+    structural_errors,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "storage" / "demo" / "uppdrag-T1-2022.txt"
@@ -103,7 +113,7 @@ def list_card(items, **overrides) -> dict:
         total=len(items),
         counts=Counter(i.category for i in items),
         page=1,
-        more_action_data=None,
+        more=None,
     )
     args.update(overrides)
     return status_list_card(items, **args)
@@ -161,7 +171,7 @@ def _cards() -> dict[str, Callable[[], dict]]:
         "list: whole seed": lambda: list_card(list(seed())),
         "list: first of three pages": lambda: list_card(
             many, total=23, counts={StatusCategory.DONE: 20, StatusCategory.AT_RISK: 3},
-            more_action_data={"action": "more", "page": 2}),
+            more=ShowStatus(StatusQuery(period=T1), page=2)),
         "list: last page": lambda: list_card(many[:3], total=23, page=3, counts={StatusCategory.DONE: 23}),
         "list: filter, lead, not reported": lambda: list_card(
             [kfn, unreported], title="Sökresultat", filter_text="ej genomförda"),
@@ -247,8 +257,9 @@ def test_card_size_counts_utf8_bytes() -> None:
 def test_a_full_page_of_huge_assignments_stays_under_the_limit(spaces: bool) -> None:
     items = [make(i, title=long_text(4_000, spaces=spaces), comment=long_text(4_000, spaces=spaces),
                   sentence=long_text(4_000, spaces=spaces)) for i in range(PAGE_SIZE)]
+    query = StatusQuery(committees=tuple(COMMITTEES), period=T1, text=long_text(MAX_LENGTH, spaces=spaces))
     card = list_card(items, title=long_text(4_000), filter_text=long_text(4_000), total=500,
-                     more_action_data={"action": "more", "page": 2})
+                     more=ShowStatus(query, page=2), origin=Origin(query, 1))
     assert_valid(card)
     assert card_size(card) < MAX_CARD_BYTES
 
@@ -256,7 +267,10 @@ def test_a_full_page_of_huge_assignments_stays_under_the_limit(spaces: bool) -> 
 def test_list_card_stays_small_even_with_four_byte_characters() -> None:
     emoji = "🙂" * 4_000
     items = [make(i, title=emoji, comment=emoji, sentence=emoji) for i in range(PAGE_SIZE)]
-    assert card_size(list_card(items, title=emoji, filter_text=emoji)) < MAX_CARD_BYTES
+    query = StatusQuery(committees=tuple(COMMITTEES), period=T1, text="🙂" * MAX_LENGTH)  # the longest search
+    card = list_card(items, title=emoji, filter_text=emoji, total=500, more=ShowStatus(query, page=2),
+                     origin=Origin(query, 1))
+    assert card_size(card) < MAX_CARD_BYTES
 
 
 def test_assignment_card_with_a_4000_character_comment_stays_under_the_limit() -> None:
@@ -318,11 +332,15 @@ def test_counts_show_only_non_zero_categories_in_order() -> None:
 
 
 def test_paging_text_and_more_action_carry_exactly_what_the_caller_gave() -> None:
-    more = {"action": "more", "query": {"committee": "TN", "status": None}, "page": 2, "period": "T1 2022"}
+    more = ShowStatus(StatusQuery(committees=("TN",), period=T1), page=2)
     items = [make(i) for i in range(1, 11)]
-    card = list_card(items, total=23, counts={StatusCategory.ON_TRACK: 23}, more_action_data=more)
+    card = list_card(items, total=23, counts={StatusCategory.ON_TRACK: 23}, more=more)
     assert "Visar 1–10 av 23" in lines(card)
-    assert card["actions"] == [{"type": "Action.Submit", "title": "Visa fler", "data": more}]
+    data = {"action": "show_status",
+            "query": {"committees": ["TN"], "categories": [], "period": "T1 2022", "text": None, "year": None},
+            "page": 2}
+    assert card["actions"] == [{"type": "Action.Submit", "title": "Visa fler", "data": data}]
+    assert parse(card["actions"][0]["data"]) == more  # the press brings back exactly that list and page
 
     last = list_card(items[:3], total=23, page=3, counts={StatusCategory.ON_TRACK: 23})
     assert "Visar 21–23 av 23" in lines(last)
@@ -459,6 +477,48 @@ def test_suggestions_card_shows_the_message() -> None:
 
 def test_at_most_six_example_buttons() -> None:
     assert len(submits(help_card([f"exempel {i}" for i in range(10)]))) == 6
+
+
+# ------------------------------------------------------------------------ notifications
+
+
+def _unreported(n: int, period: Period = Period(2022, 2)) -> list[AssignmentStatus]:
+    return [make(i, title=f"Uppdrag nummer {i}", committees="TN, KS", lead="TN", period=period,
+                 category=StatusCategory.NOT_REPORTED, sentence=None, comment=None) for i in range(1, n + 1)]
+
+
+def test_opening_notification_says_reporting_is_open_and_until_when() -> None:
+    items = _unreported(3, T1)
+    card = notification_card(NotificationKind.OPENING, T1, date(2022, 5, 22), "TN, KS", items)
+    assert_valid(card)
+    shown = lines(card)
+    assert shown[:3] == ["Nu är rapporteringen för T1 2022 (tertial 1 2022) öppen",
+                         "Sista dag att rapportera: 2022-05-22", "Nämnder: TN, KS"]
+    assert [line for line in shown if line.startswith("Uppdrag nummer")] == [i.title for i in items]
+    assert "TN (ansvarig), KS · ⚪ Ej rapporterat" in shown
+    assert [s["title"] for s in submits(card)] == ["Uppdatera status"] * 3
+
+
+def test_reminder_notification_counts_what_is_unreported() -> None:
+    card = notification_card(NotificationKind.REMINDER, Period(2022, 2), date(2022, 9, 22), "TN", _unreported(3))
+    assert_valid(card)
+    assert lines(card)[:2] == ["Påminnelse: 3 uppdrag saknar rapport för T2 2022",
+                               "Sista dag att rapportera: 2022-09-22"]
+
+
+def test_a_long_notification_shows_twenty_and_says_how_to_see_the_rest() -> None:
+    card = notification_card(NotificationKind.REMINDER, Period(2022, 2), date(2022, 9, 22), "TN, KS",
+                             _unreported(26))
+    assert_valid(card)
+    assert lines(card)[0] == "Påminnelse: 26 uppdrag saknar rapport för T2 2022"
+    assert len(submits(card)) == 20
+    assert lines(card)[-1] == "… och 6 uppdrag till. Skriv ”status för TN-uppdrag” för att se alla."
+
+
+def test_a_notification_with_huge_titles_stays_small() -> None:
+    items = [make(i, title="🙂" * 4_000, category=StatusCategory.NOT_REPORTED, comment=None) for i in range(40)]
+    card = notification_card(NotificationKind.OPENING, T1, date(2022, 5, 22), "TN", items)
+    assert_valid(card)
 
 
 # ------------------------------------------------------------------------ injection

@@ -14,17 +14,22 @@ from email.utils import format_datetime
 
 import msrest.universal_http.requests as msrest_requests
 import pytest
+import requests
 from aiohttp import web
+from msrest.exceptions import HttpOperationError
+from msrest.serialization import Deserializer
 
 from bot.adapter import create_adapter, create_authentication
 from bot.delivery import (
     Deliverer,
     Outgoing,
     PooledBotFrameworkAuthentication,
+    classify,
     parse_retry_after,
 )
 from bot.settings import Settings
 from tests.e2e.fake_connector import FakeConnector, ThreadedServer
+from tests.factories import AT, clock_at
 
 TENANT = "72f988bf-0000-4000-8000-00000000c0de"
 CARD = {
@@ -161,6 +166,25 @@ async def test_long_retry_after_is_handed_back_instead_of_waited(fake):
     assert len(fake.requests) == 1
 
 
+async def test_retry_after_as_a_date_is_read_on_the_deliverers_clock(fake):
+    # An HTTP date two minutes after the clock's time: nothing depends on the machine's date.
+    fake.script["conv-1"] = [(429, {"Retry-After": format_datetime((AT + timedelta(seconds=120)).astimezone(UTC), usegmt=True)})]
+
+    outcome = await make_deliverer(max_attempts=5, max_delay=60, clock=clock_at()).deliver(item(fake, 1))
+
+    assert (outcome.status, outcome.retry_after, outcome.attempts) == ("retry", 120.0, 1)
+    assert len(fake.requests) == 1
+
+
+async def test_retry_after_as_a_past_date_is_retried_at_once(fake):
+    fake.script["conv-1"] = [(429, {"Retry-After": format_datetime((AT - timedelta(days=1)).astimezone(UTC), usegmt=True)})]
+
+    outcome = await make_deliverer(max_attempts=5, clock=clock_at()).deliver(item(fake, 1))
+
+    assert (outcome.status, outcome.attempts) == ("sent", 2)
+    assert len(fake.activities) == 1
+
+
 async def test_connection_errors_are_retried_then_fail():
     server = ThreadedServer(web.Application())
     url = server.start()
@@ -248,6 +272,26 @@ def test_parse_retry_after():
     assert parse_retry_after("1") == 1.0
     assert parse_retry_after(" 0.25 ") == 0.25
     assert parse_retry_after(later, now=now.timestamp()) == pytest.approx(30)
+    assert parse_retry_after(later, now=(now + timedelta(seconds=40)).timestamp()) == 0.0
+    assert parse_retry_after(later) is None  # a date, and no "now" to count from
     assert parse_retry_after("-5") == 0.0
     assert parse_retry_after(None) is None
+    assert parse_retry_after("") is None
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("nan") is None
+
+
+def test_classify_reads_a_retry_after_date_from_now():
+    now = datetime(2022, 8, 1, 12, 0, tzinfo=UTC)
+    response = requests.Response()
+    response.status_code = 429
+    response.headers["Retry-After"] = format_datetime(now + timedelta(seconds=30), usegmt=True)
+    error = HttpOperationError(Deserializer(), response)
+
+    status, reason, retry_after = classify(error, now=now.timestamp())
+    assert (status, retry_after) == ("retry", pytest.approx(30))
+    assert reason.startswith("HTTP 429")
+    assert classify(error)[2] is None  # no clock, no guess
+
+    response.status_code = 403
+    assert classify(error, now=now.timestamp())[:1] == ("gone",)

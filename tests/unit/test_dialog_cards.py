@@ -1,4 +1,4 @@
-"""bot/cards.py: the status update dialog's cards (choose assignment, status, comment, confirm)
+"""dialogs/cards.py: the status update dialog's cards (choose assignment, status, comment, confirm)
 and the "Uppdatera status" button on the list and detail cards."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.cards import (
+from dialogs.actions import Origin, UpdateStatus, parse
+from dialogs.cards import (
     CHOICES_MAX,
-    COMMENT_LIMIT,
     MAX_CARD_BYTES,
     assignment_card,
     card_size,
@@ -22,11 +22,20 @@ from bot.cards import (
     status_list_card,
     update_action,
 )
-from storage.periods import Period
-from storage.records import AssignmentStatus
-from storage.statuses import StatusCategory
+from dialogs.language.understand import StatusQuery
+from domain.periods import Period
+from domain.records import AssignmentStatus
+from domain.rules import COMMENT_LIMIT
+from domain.statuses import StatusCategory
 from tests.cardcheck import assert_valid, lines, of_type
-from tests.unit.test_cards import EVIL, EVIL_PIECES, long_text, make, seed, strings_outside_text_runs
+from tests.unit.test_cards import (
+    EVIL,
+    EVIL_PIECES,
+    long_text,
+    make,
+    seed,
+    strings_outside_text_runs,
+)
 
 T1, T2, T3 = Period(2022, 1), Period(2022, 2), Period(2022, 3)
 DURING_YEAR = [StatusCategory.DONE, StatusCategory.ON_TRACK, StatusCategory.AT_RISK]
@@ -251,6 +260,27 @@ def test_confirm_card_shows_a_4000_character_comment_whole() -> None:
     assert not any(line.startswith("Kommentaren är för lång") for line in lines(card))
 
 
+# ------------------------------------------------------------------------------ dialog token
+
+
+def test_every_dialog_button_carries_the_dialog_token() -> None:
+    token = "d3f1a9c2"
+    choose = choose_assignment_card("Vilket?", [make(5)], token=token)
+    status = choose_status_card(LINJENAT, T3, [StatusCategory.DONE, StatusCategory.NOT_DONE], token=token)
+    comment = comment_card(LINJENAT, T1, "Arbete pågår.", "T3 2021", token=token)
+    confirm = confirm_card(preview(linjenat(), StatusCategory.DONE, "Klart."), token=token)
+    assert buttons(choose) == [("Välj", {"action": "dialog", "dialog": token, "assignment_id": 5})]
+    assert buttons(status) == [
+        ("✅ Genomfört", {"action": "dialog", "dialog": token, "category": "genomfört"}),
+        ("🔴 Ej genomfört", {"action": "dialog", "dialog": token, "category": "ej genomfört"})]
+    assert buttons(comment) == [
+        ("Nästa", {"action": "dialog", "dialog": token}),
+        ("Behåll tidigare kommentar", {"action": "dialog", "dialog": token, "keep": True})]
+    assert buttons(confirm) == [
+        ("Spara", {"action": "dialog", "dialog": token, "confirm": True}),
+        ("Avbryt", {"action": "dialog", "dialog": token, "confirm": False})]
+
+
 # ----------------------------------------------------------------- "Uppdatera status" buttons
 
 
@@ -259,21 +289,27 @@ def test_update_action_data() -> None:
     assert update_action(item) == {
         "type": "Action.Submit", "title": "Uppdatera status",
         "data": {"action": "update_status", "assignment_id": 42, "period": "T3 2022"}}
-    origin = {"query": {"committee": "TN"}, "page": 2}
-    assert update_action(item, origin)["data"] == {
-        "action": "update_status", "assignment_id": 42, "period": "T3 2022", "origin": origin}
+    origin = Origin(StatusQuery(committees=("TN",)), 2)
+    data = update_action(item, origin)["data"]
+    assert data == {
+        "action": "update_status", "assignment_id": 42, "period": "T3 2022",
+        "origin": {"query": {"committees": ["TN"], "categories": [], "period": None, "text": None, "year": None},
+                   "page": 2}}
+    assert parse(data) == UpdateStatus(42, T3, origin)  # the press brings back the list to draw again
 
 
 def test_every_list_item_has_uppdatera_status_for_its_assignment_and_period() -> None:
     items = list(seed())
-    origin = {"query": {"committee": None, "status": None}, "page": 1}
+    origin = Origin(StatusQuery(period=T1), 1)
     card = status_list_card(items, title="Alla nämnder", period=T1, total=len(items),
-                            counts=Counter(i.category for i in items), page=1, more_action_data=None,
+                            counts=Counter(i.category for i in items), page=1, more=None,
                             origin=origin)
     assert_valid(card)
     updates = [data for title, data in buttons(card) if title == "Uppdatera status"]
+    origin_data = {"query": {"committees": [], "categories": [], "period": "T1 2022", "text": None, "year": None},
+                   "page": 1}
     assert updates == [
-        {"action": "update_status", "assignment_id": i.assignment_id, "period": "T1 2022", "origin": origin}
+        {"action": "update_status", "assignment_id": i.assignment_id, "period": "T1 2022", "origin": origin_data}
         for i in items]
 
 

@@ -6,10 +6,17 @@ from datetime import date
 
 import pytest
 
-from bot.language.understand import Greeting, Help, StatusQuery, Thanks, Unknown, understand
-from storage.committees import Committee, load_committees
-from storage.periods import Period
-from storage.statuses import StatusCategory
+from dialogs.language.understand import (
+    Greeting,
+    Help,
+    StatusQuery,
+    Thanks,
+    Unknown,
+    understand,
+)
+from domain.committees import Committee, load_committees
+from domain.periods import Period
+from domain.statuses import StatusCategory
 
 TODAY = date(2026, 11, 27)  # in T3 2026; the previous period is T2 2026
 COMMITTEES = load_committees()

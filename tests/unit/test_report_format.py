@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from storage.committees import Committee, load_committees
-from storage.periods import Period
-from storage.report_format import (
+from domain.committees import Committee, load_committees
+from domain.periods import Period
+from domain.report_format import (
     Report,
     ReportFormatError,
     ReportItem,
     parse_report,
     render_report,
 )
-from storage.statuses import StatusCategory
+from domain.statuses import StatusCategory
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "storage" / "demo" / "uppdrag-T1-2022.txt"  # byte-identical to the published seed

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.language.search import DEFAULT_THRESHOLD, Document, rank, similarity
+from dialogs.language.search import DEFAULT_THRESHOLD, Document, rank, similarity
 
 SEED = Path(__file__).resolve().parents[2] / "storage" / "demo" / "uppdrag-T1-2022.txt"
 

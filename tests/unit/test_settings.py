@@ -32,6 +32,9 @@ def test_environment_wins_over_dotenv(tmp_path):
     "values, message",
     [
         ({"PORT": "abc"}, "must be numbers"),
+        ({"ACTIVITY_RETENTION_DAYS": "en vecka"}, "ACTIVITY_RETENTION_DAYS must be numbers"),
+        ({"ACTIVITY_RETENTION_DAYS": "0"}, "ACTIVITY_RETENTION_DAYS must be at least 1, not 0"),
+        ({"ACTIVITY_RETENTION_DAYS": "-3"}, "ACTIVITY_RETENTION_DAYS must be at least 1, not -3"),
         ({"MicrosoftAppType": "Personal"}, "MultiTenant, SingleTenant or UserAssignedMSI"),
         ({"MicrosoftAppType": "SingleTenant"}, "needs MicrosoftAppTenantId"),
     ],
@@ -48,3 +51,17 @@ def test_bot_framework_names_are_passed_to_botbuilder():
     ).bot_framework_config()
     assert (config.APP_ID, config.APP_PASSWORD, config.APP_TYPE, config.APP_TENANTID) == (
         "id", "pw", "SingleTenant", "tenant")
+
+
+def test_activity_retention_days():
+    assert Settings.from_mapping({}).activity_retention_days == 7
+    assert Settings().activity_retention_days == 7
+    assert Settings.from_mapping({"ACTIVITY_RETENTION_DAYS": "30"}).activity_retention_days == 30
+    assert Settings.from_mapping({"ACTIVITY_RETENTION_DAYS": "1"}).activity_retention_days == 1
+
+
+def test_the_numbers_error_names_every_number_setting():
+    with pytest.raises(SettingsError) as info:
+        Settings.from_mapping({"REMINDER_DAYS": "fem"})
+    for name in ("PORT", "MAX_REQUEST_BYTES", "REMINDER_DAYS", "NOTIFY_RATE", "ACTIVITY_RETENTION_DAYS"):
+        assert name in str(info.value)

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.language.understand import StatusQuery, SubscriptionRequest, understand
-from storage.committees import load_committees
+from dialogs.language.understand import StatusQuery, SubscriptionRequest, understand
+from domain.committees import load_committees
 
 COMMITTEES = load_committees()
 

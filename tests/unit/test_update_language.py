@@ -1,4 +1,5 @@
-"""parse_update() and parse_category(): update and history requests, typed status answers."""
+"""parse_update() and parse_category(): update and history requests, typed status answers; and the
+conversation's control words (dialogs/language/chat.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from datetime import date
 
 import pytest
 
-from bot.language.understand import StatusQuery, understand
-from bot.language.update import HistoryRequest, UpdateRequest, latest_period, parse_category, parse_update
-from storage.committees import load_committees
-from storage.periods import Period
-from storage.statuses import StatusCategory
+from dialogs.language.chat import is_cancel, is_status_question, strip_mentions
+from dialogs.language.understand import StatusQuery, understand
+from dialogs.language.update import HistoryRequest, UpdateRequest, parse_update
+from domain.committees import load_committees
+from domain.periods import Period, full_year, latest_period
+from domain.statuses import StatusCategory, parse_category
 
 TODAY = date(2027, 2, 10)  # in T1 2027: "delåret" is T2 2026
 DONE, ON_TRACK, AT_RISK, NOT_DONE = (
@@ -158,3 +160,49 @@ def test_parse_category(answer: str, expected: StatusCategory | None) -> None:
 )
 def test_latest_period(today: date, term: int, period: str) -> None:
     assert latest_period(term, today) == Period.parse(period)
+
+
+@pytest.mark.parametrize(("written", "year"), [("2022", 2022), ("22", 2022), ("09", 2009), ("1999", 1999)])
+def test_full_year(written: str, year: int) -> None:
+    assert full_year(written) == year
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("<at>Uppdragsboten</at> status för TN", "status för TN"),
+        ('<at id="0">Uppdragsboten</at>  uppdatera <AT>Anna Andersson</AT> linjenätet ', "uppdatera linjenätet"),
+        ("<at>Uppdragsboten</at>", ""),
+        ("utan omnämnande", "utan omnämnande"),
+        (None, ""),
+    ],
+)
+def test_strip_mentions(message: str | None, expected: str) -> None:
+    assert strip_mentions(message) == expected
+
+
+@pytest.mark.parametrize("message", ["avbryt", "Avbryt!", " AVBRYT. ", "glöm det", "stopp", "avbryt uppdateringen"])
+def test_cancel_words(message: str) -> None:
+    assert is_cancel(message)
+
+
+@pytest.mark.parametrize("message", ["avbryt inte", "genomfört", "uppdatera linjenätet", ""])
+def test_not_cancel(message: str) -> None:
+    assert not is_cancel(message)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("status för TN", True),
+        ("Visa SAN:s uppdrag", True),
+        ("vilka uppdrag är genomförda?", True),
+        ("hur går det med linjenätet", True),
+        ("historik för dagvatten", True),
+        ("genomfört", False),
+        ("Upphandlingen pågår, status oklar.", False),
+        ("bedöms bli genomfört", False),
+    ],
+)
+def test_is_status_question(message: str, expected: bool) -> None:
+    assert is_status_question(message) is expected

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from storage.committees import Committee
-from storage.periods import Period, PeriodError
-from storage.statuses import StatusCategory, classify
-from storage.text import clean, fold
+from domain.committees import Committee
+from domain.periods import Period, PeriodError
+from domain.statuses import StatusCategory, classify
+from domain.text import clean, fold
 
 HEADING_EXAMPLE = "T1 2022 Uppdrag. Kommentar T1 2022"
 TITLE_EXAMPLE = "... (KS)"

@@ -18,17 +18,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
 from datetime import date
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
 
-from storage.committees import Committee
-from storage.periods import Period
-from storage.records import AssignmentStatus
-from storage.statuses import ORDER, StatusCategory
-from storage.text import clean, fold
+from dialogs.actions import (
+    Action,
+    Ask,
+    DialogAnswer,
+    Origin,
+    ShowAssignment,
+    ShowStatus,
+    UpdateStatus,
+)
+from domain import rules
+from domain.clock import local
+from domain.committees import Committee
+from domain.periods import Period
+from domain.records import AssignmentStatus
+from domain.rules import NotificationKind
+from domain.statuses import ORDER, StatusCategory
+from domain.text import clean, fold
 
-TIME_ZONE = ZoneInfo("Europe/Stockholm")
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -158,19 +168,9 @@ def rich(*runs: Element, spacing: Spacing | None = None, separator: bool = False
     return {"type": "RichTextBlock", "inlines": list(runs), **_style(spacing=spacing, separator=separator)}
 
 
-def plain(
-    text: str,
-    *,
-    size: Size | None = None,
-    weight: Weight | None = None,
-    color: Color | str | None = None,
-    subtle: bool = False,
-    italic: bool = False,
-    spacing: Spacing | None = None,
-) -> Element:
-    """Outside text as a block of its own: a RichTextBlock holding one TextRun."""
-    return rich(run(text, size=size, weight=weight, color=color, subtle=subtle, italic=italic),
-                spacing=spacing)
+def plain(text: str, *, spacing: Spacing | None = None, **style: Any) -> Element:
+    """Outside text as a block of its own: a RichTextBlock holding one TextRun (``style`` as for ``run``)."""
+    return rich(run(text, **style), spacing=spacing)
 
 
 def container(
@@ -179,9 +179,9 @@ def container(
     return {"type": "Container", "items": list(items), **_style(separator=separator, spacing=spacing)}
 
 
-def submit(title: str, data: dict[str, Any]) -> Element:
-    """An Action.Submit that sends ``data`` to the bot."""
-    return {"type": "Action.Submit", "title": title, "data": data}
+def submit(title: str, action: Action) -> Element:
+    """An Action.Submit that sends ``action`` (dialogs.actions) to the bot."""
+    return {"type": "Action.Submit", "title": title, "data": action.to_data()}
 
 
 def action_set(actions: Sequence[Element], *, spacing: Spacing | None = None) -> Element:
@@ -191,26 +191,16 @@ def action_set(actions: Sequence[Element], *, spacing: Spacing | None = None) ->
 def ask_action(text: str) -> Element:
     """A button that behaves like the user typing ``text`` (Teams imBack)."""
     text = safe_line(text)
-    return submit(text, {"action": "ask", "text": text, "msteams": {"type": "imBack", "value": text}})
+    return submit(text, Ask(text))
 
 
-def show_assignment_data(item: AssignmentStatus) -> dict[str, Any]:
-    """The Action.Submit data that asks for ``assignment_card`` of ``item``."""
-    return {"action": "show_assignment", "assignment_id": item.assignment_id, "period": item.period.label}
-
-
-def update_action(item: AssignmentStatus, origin: dict | None = None) -> Element:
+def update_action(item: AssignmentStatus, origin: Origin | None = None) -> Element:
     """"Uppdatera status": starts the update dialog for this assignment and period.
 
     ``origin`` says how to draw the card again (a list query and page) so that the card
     can be refreshed in place once the update is saved.
     """
-    data: dict[str, Any] = {
-        "action": "update_status", "assignment_id": item.assignment_id, "period": item.period.label,
-    }
-    if origin:
-        data["origin"] = origin
-    return submit("Uppdatera status", data)
+    return submit("Uppdatera status", UpdateStatus(item.assignment_id, item.period, origin))
 
 
 def with_note(card: Card, note: str) -> Card:
@@ -290,9 +280,9 @@ def status_list_card(
     total: int,
     counts: Mapping[StatusCategory, int],
     page: int,
-    more_action_data: dict | None,
+    more: ShowStatus | None,
     filter_text: str | None = None,
-    origin: dict | None = None,
+    origin: Origin | None = None,
 ) -> Card:
     """One page (``items``, at most PAGE_SIZE) of a status list; ``total``/``counts`` cover all matches."""
     if len(items) > PAGE_SIZE:
@@ -318,11 +308,11 @@ def status_list_card(
     elif total > len(items):
         shown = f"Visar {first}–{first + len(items) - 1} av {total}"
         body.append(text_block(shown, subtle=True, separator=True))
-    actions = [submit("Visa fler", more_action_data)] if more_action_data is not None else []
+    actions = [submit("Visa fler", more)] if more is not None else []
     return adaptive_card(body, actions)
 
 
-def _list_item(item: AssignmentStatus, origin: dict | None) -> Element:
+def _list_item(item: AssignmentStatus, origin: Origin | None) -> Element:
     comment = safe_line(item.comment)
     preview = shorten(comment, PREVIEW_CHARS)
     parts = [
@@ -334,7 +324,7 @@ def _list_item(item: AssignmentStatus, origin: dict | None) -> Element:
     if preview:
         parts.append(plain(preview, spacing="small"))
     button = "Visa hela" if preview != comment else "Visa detaljer"
-    parts.append(action_set([submit(button, show_assignment_data(item)), update_action(item, origin)],
+    parts.append(action_set([submit(button, ShowAssignment(item.assignment_id, item.period)), update_action(item, origin)],
                             spacing="small"))
     return container(parts, separator=True, spacing="medium")
 
@@ -431,7 +421,7 @@ def _comment_blocks(comment: str | None) -> list[Element]:
 def _reported_text(item: AssignmentStatus) -> list[Element]:
     """Runs for "Rapporterad av Anna Andersson 2022-05-12 14:02"; [] when neither is known."""
     author = shorten(safe_line(item.author), AUTHOR_CHARS)
-    when = item.reported_at.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M") if item.reported_at else ""
+    when = local(item.reported_at).strftime("%Y-%m-%d %H:%M") if item.reported_at else ""
     if not author and not when:
         return []
     runs = [run("Rapporterad av " if author else "Rapporterad", subtle=True)]
@@ -493,13 +483,7 @@ def suggestions_card(message: str, examples: Sequence[str]) -> Card:
 
 # --- the status update dialog ------------------------------------------------------------
 
-COMMENT_LIMIT = 4_000  # characters a reporter may write
-CHOICES_MAX = 8
-
-
-def _answer(token: str | None, **data: Any) -> dict[str, Any]:
-    """Button data for the update dialog; ``token`` ties it to one run of the dialog."""
-    return {"action": "dialog", **({"dialog": token} if token else {}), **data}
+CHOICES_MAX = 8  # assignments offered on one choice card
 
 
 def choose_assignment_card(message: str, candidates: Sequence[AssignmentStatus], *, token: str | None = None) -> Card:
@@ -508,7 +492,7 @@ def choose_assignment_card(message: str, candidates: Sequence[AssignmentStatus],
     for candidate in candidates[:CHOICES_MAX]:
         body.append(container([
             plain(shorten(safe_line(candidate.title), PREVIEW_CHARS)),
-            action_set([submit("Välj", _answer(token, assignment_id=candidate.assignment_id))], spacing="small"),
+            action_set([submit("Välj", DialogAnswer(token, assignment_id=candidate.assignment_id))], spacing="small"),
         ], separator=True))
     body.append(text_block("Du kan också skriva några ord ur uppdragets titel, eller ”avbryt”.", subtle=True))
     return adaptive_card(body)
@@ -523,7 +507,7 @@ def choose_status_card(
             plain(shorten(safe_line(title), DETAIL_TITLE_CHARS)),
             text_block(f"Period: {period_text(period)}", subtle=True, spacing="none"),
         ],
-        [submit(status_text(c), _answer(token, category=c.value)) for c in categories],
+        [submit(status_text(c), DialogAnswer(token, category=c)) for c in categories],
     )
 
 
@@ -533,16 +517,16 @@ def comment_card(
     body: list[Element] = [
         text_block("Skriv en kommentar om hur arbetet går", weight="bolder"),
         plain(shorten(safe_line(title), DETAIL_TITLE_CHARS)),
-        text_block(f"Period: {period_text(period)} · högst {_number(COMMENT_LIMIT)} tecken", subtle=True,
+        text_block(f"Period: {period_text(period)} · högst {_number(rules.COMMENT_LIMIT)} tecken", subtle=True,
                    spacing="none"),
     ]
-    actions = [submit("Nästa", _answer(token))]
+    actions = [submit("Nästa", DialogAnswer(token))]
     if previous:
         body.append(text_block(f"Tidigare kommentar ({previous_label}):", weight="bolder", spacing="medium"))
         body.append(plain(shorten(" ".join(safe_paragraphs(previous)), 1_500), italic=True))
-        actions.append(submit("Behåll tidigare kommentar", _answer(token, keep=True)))
+        actions.append(submit("Behåll tidigare kommentar", DialogAnswer(token, keep=True)))
     body.append({
-        "type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": COMMENT_LIMIT,
+        "type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": rules.COMMENT_LIMIT,
         "placeholder": "Kommentar", "label": "Kommentar",
     })
     return adaptive_card(body, actions)
@@ -552,7 +536,7 @@ def confirm_card(preview: AssignmentStatus, *, token: str | None = None) -> Card
     """The update as it will be saved, with Spara / Avbryt."""
     card = assignment_card(preview)
     card["body"] = [text_block("Stämmer det här? Så här sparas uppdateringen:", weight="bolder"), *card["body"]]
-    card["actions"] = [submit("Spara", _answer(token, confirm=True)), submit("Avbryt", _answer(token, confirm=False))]
+    card["actions"] = [submit("Spara", DialogAnswer(token, confirm=True)), submit("Avbryt", DialogAnswer(token, confirm=False))]
     return card
 
 
@@ -562,10 +546,10 @@ NOTIFICATION_ITEMS_MAX = 20
 
 
 def notification_card(
-    kind: str, period: Period, deadline: date, committees: str, items: Sequence[AssignmentStatus]
+    kind: NotificationKind, period: Period, deadline: date, committees: str, items: Sequence[AssignmentStatus]
 ) -> Card:
     """Reporting has opened ("opening"), or a reminder of what is still unreported ("reminder")."""
-    if kind == "reminder":
+    if kind == NotificationKind.REMINDER:
         heading = f"Påminnelse: {len(items)} uppdrag saknar rapport för {period.label}"
     else:
         heading = f"Nu är rapporteringen för {period.label} ({period.name}) öppen"

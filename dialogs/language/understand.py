@@ -21,24 +21,29 @@ from typing import Any, Callable, Sequence
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.language.search import STOP_WORDS
-from bot.language.update import (
-    BECOME,
-    DONE_WORD,
-    NOT,
-    NOT_DONE_PHRASE,
-    WILL,
-    WILL_NOT_BE_DONE,
-    HistoryRequest,
-    UpdateRequest,
+from dialogs.language.chat import MENTION
+from dialogs.language.search import STOP_WORDS
+from dialogs.language.update import HistoryRequest, UpdateRequest, parse_update
+from domain.committees import Committee
+from domain.periods import (
+    Period,
+    PeriodError,
     full_year,
     latest_period,
-    parse_update,
+    period_containing,
 )
-from storage.committees import Committee
-from storage.periods import Period, PeriodError, period_containing
-from storage.statuses import ORDER, StatusCategory
-from storage.text import clean, fold
+from domain.statuses import (
+    BECOME,
+    DONE_WORD,
+    JUDGED_DONE,
+    NOT,
+    NOT_DONE_PHRASE,
+    ORDER,
+    WILL,
+    WILL_NOT_BE_DONE,
+    StatusCategory,
+)
+from domain.text import clean, fold
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +66,7 @@ CATEGORY_PHRASES: tuple[tuple[str, frozenset[StatusCategory]], ...] = (
         frozenset({_AT_RISK, _NOT_DONE}),
     ),
     (
-        rf"(?:som )?bedöms {BECOME} {DONE_WORD}|på (?:väg|rätt spår)|enligt plan",
+        rf"(?:som )?{JUDGED_DONE}|på (?:väg|rätt spår)|enligt plan",
         frozenset({_ON_TRACK}),
     ),
     (rf"(?:som )?{WILL}?{BECOME} {DONE_WORD}", frozenset({_DONE, _ON_TRACK})),  # "blir klara"
@@ -148,7 +153,6 @@ FILLER_PHRASES = r"i (?:rätt )?tid|i dag|under (?:året|perioden)"
 # Vocabulary for typos ("uppdarg", "statsu"): only long words, so that short ones stay exact.
 _TYPO_VOCABULARY = sorted(w for w in QUERY_WORDS | FILLER_WORDS if len(w) >= 5)
 
-_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W_]+(?:[-:'’][^\W_]+)*")
@@ -310,7 +314,7 @@ def _subscription(message: str, committees: tuple[Committee, ...]) -> Subscripti
 
 
 def _clean_message(text: str) -> str:
-    text = _MENTION.sub(" ", text[: MAX_LENGTH * 20])
+    text = MENTION.sub(" ", text[: MAX_LENGTH * 20])
     text = html.unescape(_TAG.sub(" ", text))
     text = _URL.sub(" ", text)
     text = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)

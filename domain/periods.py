@@ -83,6 +83,20 @@ def period_containing(day: date) -> Period:
     return Period(day.year, term)
 
 
+def full_year(written: str) -> int:
+    """"2022" → 2022, "22" → 2022."""
+    return int(written) if len(written) == 4 else 2000 + int(written)
+
+
+def latest_period(term: int, today: date) -> Period:
+    """A term named without a year: the most recent one that has ended or is current.
+
+    In February 2027 "T1" is T1 2027 (current), "delåret" T2 2026 and "bokslutet" T3 2026.
+    """
+    period = Period(today.year, term)
+    return period if period <= period_containing(today) else Period(today.year - 1, term)
+
+
 @dataclass(frozen=True)
 class ReportingCalendar:
     """When reporting opens and closes, relative to the end of the period."""

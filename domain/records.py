@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.committees import Committee
-from storage.periods import Period
-from storage.statuses import StatusCategory
+from domain.committees import Committee
+from domain.periods import Period
+from domain.statuses import StatusCategory
 
 
 @dataclass(frozen=True)

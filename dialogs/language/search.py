@@ -18,7 +18,7 @@ from typing import Sequence
 
 from rapidfuzz import fuzz
 
-from storage.text import fold
+from domain.text import fold
 
 # Words that carry no search meaning: Swedish function words, question words and the
 # words every message about assignments contains.

@@ -10,40 +10,22 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from storage.periods import Period, period_containing
-from storage.statuses import StatusCategory
-from storage.text import clean, fold
-
-# Status phrases, on folded text with single spaces (see ``understand._take``).
-NOT = r"(?:inte|ej|icke)"
-DONE_WORD = r"(?:genomför(?:d|da|t|ts)|klar[at]?|färdig[at]?|avklara(?:d|de|t)|slutför(?:d|da|t))"
-WILL = r"(?:(?:kommer|hinner|hinna|ska) (?:att )?)"  # "kommer att", "hinner"
-BECOME = r"(?:att )?(?:bli|blir)"
-# "bedöms inte bli genomförda", "riskerar att inte bli klara", "kommer inte att bli klara",
-# "inte hinner bli färdiga", "blir inte klara": at risk.
-WILL_NOT_BE_DONE = (
-    rf"(?:{NOT} bedöms|bedöms {NOT}) {BECOME} {DONE_WORD}"
-    rf"|(?:riskerar (?:att )?)?{WILL}?{NOT} {WILL}?{BECOME} {DONE_WORD}"
-    rf"|(?:blir|{WILL}bli) {NOT} {DONE_WORD}"
+from domain.periods import Period, full_year, latest_period
+from domain.statuses import (
+    DONE_WORD,
+    JUDGED_DONE,
+    NOT_DONE_PHRASE,
+    WILL_NOT_BE_DONE,
+    StatusCategory,
+    parse_category,
 )
-# "inte klara", "är ej genomförda", "har inte blivit färdiga": not done.
-NOT_DONE_PHRASE = rf"(?:är |har )?{NOT} (?:är |har )?(?:ännu |blivit |hunnit )*{DONE_WORD}|ogenomför\w*|ofärdig\w*"
+from domain.text import clean
 
-# Typed status answers, checked in order (a later pattern may be part of an earlier one).
-_CATEGORY_ANSWERS: tuple[tuple[re.Pattern[str], StatusCategory], ...] = tuple(
-    (re.compile(rf"(?<!\w)(?:{pattern})(?!\w)"), category)
-    for pattern, category in (
-        (rf"{WILL_NOT_BE_DONE}|risk\w*|försen\w*", StatusCategory.AT_RISK),
-        (rf"bedöms {BECOME} {DONE_WORD}|{WILL}?{BECOME} {DONE_WORD}|på (?:väg|rätt spår)|enligt plan|pågå\w*", StatusCategory.ON_TRACK),
-        (NOT_DONE_PHRASE, StatusCategory.NOT_DONE),
-        (DONE_WORD, StatusCategory.DONE),
-    )
-)
 # A status written anywhere in an update request ("sätt status bedöms inte bli genomfört på
 # purple flag"): only phrases with a word for done, never "risk" that may be part of a title.
 _STATUS_IN_REQUEST = re.compile(
     rf"(?<!\w)(?:(?:till|som|med) )?(?:uppdraget |status(?:en)? )?(?:är |till )?"
-    rf"(?:{WILL_NOT_BE_DONE}|bedöms {BECOME} {DONE_WORD}|{NOT_DONE_PHRASE}|{DONE_WORD})(?!\w)",
+    rf"(?:{WILL_NOT_BE_DONE}|{JUDGED_DONE}|{NOT_DONE_PHRASE}|{DONE_WORD})(?!\w)",
     re.IGNORECASE,
 )
 
@@ -89,29 +71,6 @@ class HistoryRequest:
     text: str
 
 
-def full_year(written: str) -> int:
-    """"2022" → 2022, "22" → 2022."""
-    return int(written) if len(written) == 4 else 2000 + int(written)
-
-
-def latest_period(term: int, today: date) -> Period:
-    """A term named without a year: the most recent one that has ended or is current.
-
-    In February 2027 "T1" is T1 2027 (current), "delåret" T2 2026 and "bokslutet" T3 2026.
-    """
-    period = Period(today.year, term)
-    return period if period <= period_containing(today) else Period(today.year - 1, term)
-
-
-def parse_category(text: str) -> StatusCategory | None:
-    """A typed status answer: "genomfört", "bedöms bli genomfört", "på väg", "risk", …"""
-    folded = fold(text or "")
-    for pattern, category in _CATEGORY_ANSWERS:
-        if pattern.search(folded):
-            return category
-    return None
-
-
 def parse_update(message: str, *, today: date | None = None) -> UpdateRequest | HistoryRequest | None:
     """An update or history request, or None when the message is something else.
 
@@ -147,24 +106,3 @@ def parse_update(message: str, *, today: date | None = None) -> UpdateRequest | 
     words = _FRAME_WORDS.sub(" ", _ASSIGNMENT_SUFFIX.sub("", message))
     text = clean(re.sub(r"[^\w\s-]", " ", words)).strip(" -")
     return UpdateRequest(text or None, category, comment, period)
-
-
-_STATUS_QUESTION = re.compile(
-    r"^(?:status|visa|vilka|vilket|lista|hur går|hur ligger|hur är läget|vad händer|historik)\b", re.IGNORECASE
-)
-_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
-
-
-def strip_mentions(message: str | None) -> str:
-    """The message without @mentions (Teams writes them as <at>Name</at>)."""
-    return clean(_MENTION.sub(" ", message or ""))
-_CANCEL = {"avbryt", "avsluta", "stopp", "stop", "cancel", "glöm det", "strunta i det", "avbryt uppdateringen"}
-
-
-def is_status_question(message: str) -> bool:
-    """Shaped like a question about assignments (answered in the middle of a dialog)."""
-    return bool(_STATUS_QUESTION.match(clean(message)))
-
-
-def is_cancel(message: str) -> bool:
-    return clean(message).casefold().strip(" .!") in _CANCEL

@@ -1,6 +1,6 @@
 """The municipality's committees (nämnder), loaded from data, not code (pure).
 
-The default list is ``storage/data/committees.json`` (Östersunds kommun). Another
+The default list is ``domain/data/committees.json`` (Östersunds kommun). Another
 municipality points ``COMMITTEES_FILE`` at its own file of the same shape.
 """
 
@@ -31,8 +31,8 @@ class CommitteeFileError(ValueError):
 def load_committees(path: str | Path | None = None) -> list[Committee]:
     """Read a committee file; ``None`` reads the bundled default."""
     if path is None:
-        text = resources.files("storage").joinpath("data/committees.json").read_text("utf-8")
-        source = "storage/data/committees.json"
+        text = resources.files("domain").joinpath("data/committees.json").read_text("utf-8")
+        source = "domain/data/committees.json"
     else:
         source = str(path)
         try:

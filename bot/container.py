@@ -1,0 +1,77 @@
+"""The composition root: everything a running bot or a CLI command needs, built once.
+
+``serve`` and every ``uppdragsbot`` command build one ``Container`` from the settings and a
+clock; nothing else creates engines, adapters, deliverers or clocks. Tests build it with a
+``FixedClock``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from botbuilder.core import PrivateConversationState
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.adapter import create_adapter, create_authentication
+from bot.delivery import Deliverer
+from bot.handler import UppdragsBot
+from bot.router import Router
+from bot.settings import Settings
+from dialogs.answers import Answers
+from dialogs.state import SqlStorage
+from domain.clock import Clock, SystemClock
+from storage.bootstrap import prepare_database
+from storage.gateway import Database
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> "Container":
+        """The one place the machine's clock is chosen, unless a caller hands in another."""
+        return cls(settings, clock or SystemClock())
+
+    @cached_property
+    def db(self) -> Database:
+        return Database.connect(self.settings.database_url, self.clock)
+
+    def prepare_database(self, *, demo: bool | None = None) -> None:
+        """Migrate, sync the committee list and (``LOAD_DEMO_DATA``) load the demo report."""
+        prepare_database(self.db, committees_file=self.settings.committees_file,
+                         demo_data=self.settings.load_demo_data if demo is None else demo)
+
+    @cached_property
+    def authentication(self) -> ConfigurationBotFrameworkAuthentication:
+        return create_authentication(self.settings)
+
+    @cached_property
+    def adapter(self) -> CloudAdapter:
+        return create_adapter(self.settings, self.authentication)
+
+    @cached_property
+    def deliverer(self) -> Deliverer:
+        return Deliverer(self.adapter, self.settings.app_id, rate_per_second=self.settings.notify_rate,
+                         clock=self.clock)
+
+    @cached_property
+    def answers(self) -> Answers:
+        return Answers(self.db, self.clock)
+
+    @cached_property
+    def bot(self) -> UppdragsBot:
+        # Per person and conversation: two people in a group chat each have their own dialog.
+        dialog_state = PrivateConversationState(SqlStorage(self.db))
+        router = Router(self.answers, self.db, dialog_state=dialog_state,
+                        open_reporting=self.settings.open_reporting)
+        return UppdragsBot(self.answers, router, self.db, dialog_state=dialog_state)
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()

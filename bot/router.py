@@ -1,0 +1,228 @@
+"""From a Teams message to an answer: two tables, one for what was written, one for buttons.
+
+A message is either a button press (``activity.value``, parsed into a typed action from
+dialogs/actions.py) or text (understood into an intent by dialogs/language). Each table maps
+the type to one handler; while the update dialog waits for an answer, text goes to the
+dialog, which handles "avbryt", "hjälp" and questions itself (dialogs/cancel_and_help.py).
+
+Adding a question: its intent in dialogs/language, its answer in dialogs/answers.py, a row
+in ``intents``. Adding a button: its class in dialogs/actions.py, a row in ``actions``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import BotState, CardFactory, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.dialogs import (
+    DialogContext,
+    DialogSet,
+    DialogTurnResult,
+    DialogTurnStatus,
+)
+from botbuilder.schema import Activity
+
+from bot.adapter import tenant_of
+from dialogs.actions import (
+    Ask,
+    DialogAnswer,
+    ShowAssignment,
+    ShowStatus,
+    Unreadable,
+    UpdateStatus,
+)
+from dialogs.actions import parse as parse_action
+from dialogs.answers import Answers, InstalledIn, Reply
+from dialogs.cancel_and_help import Interrupted
+from dialogs.copy import DIALOG_ENDED_BUTTON, NOTHING_TO_CANCEL, UPDATE_REPLACED
+from dialogs.language.chat import is_cancel, strip_mentions
+from dialogs.language.understand import (
+    Greeting,
+    Help,
+    HistoryRequest,
+    Intent,
+    StatusQuery,
+    SubscriptionRequest,
+    Thanks,
+    Unknown,
+    UpdateRequest,
+    understand,
+)
+from dialogs.update_assignment import (
+    DIALOG_ID,
+    Reporter,
+    Saved,
+    Update,
+    UpdateAssignmentDialog,
+)
+from domain.clock import local
+from storage.gateway import Database
+
+log = logging.getLogger(__name__)
+
+
+def reply_to(context: TurnContext) -> Reply:
+    """A ``reply`` bound to the conversation, for text or an Adaptive Card."""
+
+    async def reply(message: str | dict) -> None:
+        if isinstance(message, dict):
+            await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(message)))
+        else:
+            await context.send_activity(MessageFactory.text(message))
+
+    return reply
+
+
+def installed_in(context: TurnContext) -> InstalledIn:
+    activity = context.activity
+    reference = TurnContext.get_conversation_reference(activity)
+    return InstalledIn(
+        conversation_id=activity.conversation.id,
+        service_url=activity.service_url,
+        reference=reference.serialize(),
+        tenant_id=tenant_of(activity),
+        conversation_type=activity.conversation.conversation_type,
+    )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message: the botbuilder context, the dialog context, and ``reply``."""
+
+    context: TurnContext
+    dc: DialogContext
+    reply: Reply
+
+    @property
+    def activity(self) -> Activity:
+        return self.context.activity
+
+
+Handler = Callable[[Turn, Any], Awaitable[None]]
+
+
+class Router:
+    def __init__(self, answers: Answers, db: Database, *, dialog_state: BotState, open_reporting: bool):
+        self._answers = answers
+        self._dialogs = DialogSet(dialog_state.create_property("DialogState"))
+        self._dialogs.add(UpdateAssignmentDialog(
+            db, open_reporting=open_reporting, understand=self.understand, answer_question=self._answer_in_dialog,
+        ))
+        self.intents: dict[type, Handler] = {
+            StatusQuery: lambda turn, q: answers.status(turn.reply, q),
+            HistoryRequest: lambda turn, r: answers.history(turn.reply, r.text),
+            UpdateRequest: lambda turn, r: self._start_update(turn, Update(
+                reporter=Reporter(None, None), text=r.text, category=r.category, comment=r.comment, period=r.period)),
+            SubscriptionRequest: self._subscription,
+            Help: lambda turn, _: answers.help(turn.reply),
+            Greeting: lambda turn, _: answers.greeting(turn.reply),
+            Thanks: lambda turn, _: answers.thanks(turn.reply),
+            Unknown: lambda turn, _: answers.not_understood(turn.reply),
+        }
+        self.actions: dict[type, Handler] = {
+            ShowStatus: lambda turn, a: self._then_reprompt(turn, answers.status(turn.reply, a.query, page=a.page)),
+            ShowAssignment: lambda turn, a: self._then_reprompt(
+                turn, answers.assignment(turn.reply, a.assignment_id, a.period)),
+            UpdateStatus: lambda turn, a: self._start_update(turn, Update(
+                reporter=Reporter(None, None), assignment_id=a.assignment_id, period=a.period, origin=a.origin,
+                card_activity_id=turn.activity.reply_to_id)),  # the message holding the card, to refresh it
+            DialogAnswer: self._dialog_answer,
+            Unreadable: lambda turn, _: self._then_reprompt(turn, answers.unreadable_button(turn.reply)),
+        }
+
+    async def understand(self, text: str) -> Intent:
+        return understand(text, await self._answers.committees(), today=self._answers.today())
+
+    # --- the turn ----------------------------------------------------------------------------
+
+    async def message(self, context: TurnContext) -> None:
+        activity = context.activity
+        # In channels every message starts with <at>Uppdragsboten</at>: answers are read without.
+        text = activity.text = strip_mentions(activity.text)
+        turn = Turn(context, await self._dialogs.create_context(context), reply_to(context))
+        if activity.value is not None and not text:
+            action = parse_action(activity.value)
+            if not isinstance(action, Ask):
+                await self.actions[type(action)](turn, action)
+                return
+            # A suggestion button: as if the user had written its text (for the dialog too).
+            text = activity.text = action.text
+            activity.value = None
+        if turn.dc.active_dialog:
+            await self._after(turn, await turn.dc.continue_dialog())
+        elif is_cancel(text):
+            await turn.reply(NOTHING_TO_CANCEL)
+        else:
+            intent = await self.understand(text)
+            await self.intents[type(intent)](turn, intent)
+
+    async def _then_reprompt(self, turn: Turn, answered: Awaitable[None]) -> None:
+        """Answer a button press; an update waiting for an answer asks its question again."""
+        await answered
+        if turn.dc.active_dialog:
+            await turn.dc.reprompt_dialog()
+
+    async def _dialog_answer(self, turn: Turn, _answer: DialogAnswer) -> None:
+        if turn.dc.active_dialog:
+            await self._after(turn, await turn.dc.continue_dialog())
+        else:
+            await turn.reply(DIALOG_ENDED_BUTTON)
+
+    async def _answer_in_dialog(self, context: TurnContext, intent: Intent) -> None:
+        """A question asked while the update dialog waits for an answer."""
+        await self.intents[type(intent)](Turn(context, None, reply_to(context)), intent)
+
+    async def _subscription(self, turn: Turn, request: SubscriptionRequest) -> None:
+        sender = turn.activity.from_property
+        await self._answers.subscription(turn.reply, installed_in(turn.context), request.action,
+                                         request.committees, sender.aad_object_id if sender else None)
+
+    # --- the update dialog -----------------------------------------------------------------------
+
+    async def _start_update(self, turn: Turn, update: Update) -> None:
+        if turn.dc.active_dialog:
+            await turn.dc.cancel_all_dialogs()
+            await turn.reply(UPDATE_REPLACED)
+        update.reporter = await _reporter(turn.context)
+        await self._after(turn, await turn.dc.begin_dialog(DIALOG_ID, update))
+
+    async def _after(self, turn: Turn, result: DialogTurnResult | None) -> None:
+        """After a dialog turn: start over on a new request; refresh the card a saved update came from."""
+        done = result.result if result and result.status == DialogTurnStatus.Complete else None
+        if isinstance(done, Interrupted):
+            await turn.reply(UPDATE_REPLACED)
+            await self.intents[type(done.intent)](turn, done.intent)
+        elif isinstance(done, Saved) and done.card_activity_id:
+            await self._refresh(turn, done)
+
+    async def _refresh(self, turn: Turn, saved: Saved) -> None:
+        when = " " + local(saved.reported_at).strftime("%H:%M") if saved.reported_at else ""
+        note = f"Uppdaterad av {saved.author or 'en rapportör'}{when}"
+        card = await self._answers.refreshed_card(saved.origin, saved.assignment_id, saved.period, note)
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        activity.id = saved.card_activity_id
+        try:
+            await turn.context.update_activity(activity)
+        except Exception as exc:  # noqa: BLE001 - the update is saved; a stale card is cosmetic
+            log.warning("Could not refresh the card %s: %s", activity.id, exc)
+
+
+async def _reporter(context: TurnContext) -> Reporter:
+    """Who is writing, with the ids their reporter rights may be registered under."""
+    sender = context.activity.from_property
+    principals = [sender.aad_object_id] if sender and sender.aad_object_id else []
+    if context.activity.channel_id == "msteams" and sender and sender.id:
+        try:
+            member = await TeamsInfo.get_member(context, sender.id)
+            principals += [p for p in (member.user_principal_name, member.email) if p]
+        except Exception as exc:  # noqa: BLE001 - the UPN is a bonus; the object id suffices
+            log.info("Could not look up the member's UPN: %s", exc)
+    return Reporter(
+        user_id=sender.aad_object_id if sender else None,
+        name=sender.name if sender else None,
+        principals=tuple(dict.fromkeys(p.lower() for p in principals)),
+    )

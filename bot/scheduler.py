@@ -1,0 +1,51 @@
+"""What runs on a timetable inside ``serve``: notifications, their retries, and housekeeping.
+
+Each morning at ``NOTIFY_AT`` (Europe/Stockholm): the period-start notifications and
+reminders due today. Every five minutes: deliveries waiting for a retry. Each night:
+processed-activity ids older than ``ACTIVITY_RETENTION_DAYS`` are forgotten.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.container import Container
+from bot.notify import drain, run_due
+from domain.clock import TIME_ZONE
+from storage import bot_state
+
+log = logging.getLogger(__name__)
+
+
+async def prune_activities(container: Container) -> int:
+    """Forget the ids of activities handled longer ago than the retention (Teams resends within minutes)."""
+    retention = timedelta(days=container.settings.activity_retention_days)
+    pruned = await container.db.run(bot_state.prune_activities, older_than=retention)
+    log.info("Forgot %d processed activity ids older than %s", pruned, retention)
+    return pruned
+
+
+def create_scheduler(container: Container) -> AsyncIOScheduler:
+    settings = container.settings
+    hour, minute = (int(part) for part in settings.notify_at.split(":"))
+
+    async def daily() -> None:
+        await run_due(container.db, container.deliverer, reminder_days=settings.reminder_days)
+
+    async def retries() -> None:
+        await drain(container.db, container.deliverer)
+
+    async def housekeeping() -> None:
+        await prune_activities(container)
+
+    scheduler = AsyncIOScheduler(timezone=TIME_ZONE)
+    scheduler.add_job(daily, CronTrigger(hour=hour, minute=minute, timezone=TIME_ZONE),
+                      id="notifications", max_instances=1, coalesce=True, misfire_grace_time=3600)
+    scheduler.add_job(retries, "interval", minutes=5, id="retries", max_instances=1, coalesce=True)
+    scheduler.add_job(housekeeping, CronTrigger(hour=3, minute=17, timezone=TIME_ZONE),
+                      id="housekeeping", max_instances=1, coalesce=True, misfire_grace_time=3600)
+    return scheduler

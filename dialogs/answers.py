@@ -1,0 +1,293 @@
+"""What the bot answers: one method per kind of question, each with a bound ``reply``.
+
+Independent of botbuilder and aiohttp: ``reply`` sends text or an Adaptive Card to the
+conversation the question came from (bot/router.py binds it, like Bolt's ``say``). The
+database is reached through ``storage.gateway.Database``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import date
+
+from dialogs import cards
+from dialogs.actions import Origin, ShowStatus
+from dialogs.copy import (
+    ASSIGNMENT_GONE,
+    EXAMPLES,
+    GREETING,
+    NOT_UNDERSTOOD,
+    THANKS,
+    UNREADABLE_BUTTON,
+)
+from dialogs.language.search import Document, rank
+from dialogs.language.understand import StatusQuery
+from domain import rules
+from domain.clock import Clock, today
+from domain.committees import Committee
+from domain.periods import Period
+from domain.records import AssignmentStatus
+from domain.statuses import StatusCategory
+from storage import conversations, queries, subscriptions
+from storage.gateway import Database
+
+Reply = Callable[[str | dict], Awaitable[None]]  # plain text, or an Adaptive Card (dict)
+
+
+@dataclass(frozen=True)
+class InstalledIn:
+    """Where the bot was installed, with the reference needed to write there later."""
+
+    conversation_id: str
+    service_url: str
+    reference: dict
+    tenant_id: str | None = None
+    conversation_type: str | None = None
+
+
+
+_NOT_DONE = frozenset(set(StatusCategory) - {StatusCategory.DONE})
+_FILTER_WORDS: dict[frozenset[StatusCategory], str] = {
+    frozenset({StatusCategory.DONE}): "genomförda",
+    _NOT_DONE: "ej genomförda",
+    frozenset({StatusCategory.ON_TRACK}): "som bedöms bli genomförda",
+    frozenset({StatusCategory.AT_RISK, StatusCategory.NOT_DONE}): "som inte bedöms bli genomförda",
+    frozenset({StatusCategory.AT_RISK}): "som inte bedöms bli genomförda",
+    frozenset({StatusCategory.NOT_DONE}): "som inte är genomförda",
+    frozenset({StatusCategory.NOT_REPORTED}): "som saknar rapport",
+}
+
+
+def describe_filter(categories: frozenset[StatusCategory]) -> str | None:
+    if not categories:
+        return None
+    known = _FILTER_WORDS.get(categories)
+    if known:
+        return known
+    return "med status " + " eller ".join(c.label.lower() for c in StatusCategory if c in categories)
+
+
+class Answers:
+    """The bot's answers to understood intents and pressed buttons."""
+
+    def __init__(self, db: Database, clock: Clock):
+        self._db = db
+        self._clock = clock
+
+    def today(self) -> date:
+        return today(self._clock)
+
+    async def committees(self) -> list[Committee]:
+        return await self._db.run(queries.list_committees)
+
+    # --- fixed answers ------------------------------------------------------------------------
+
+    async def help(self, reply: Reply) -> None:
+        await reply(cards.help_card(EXAMPLES))
+
+    async def greeting(self, reply: Reply) -> None:
+        await reply(cards.suggestions_card(GREETING, EXAMPLES))
+
+    async def thanks(self, reply: Reply) -> None:
+        await reply(THANKS)
+
+    async def not_understood(self, reply: Reply) -> None:
+        await reply(cards.suggestions_card(NOT_UNDERSTOOD, EXAMPLES))
+
+    async def unreadable_button(self, reply: Reply) -> None:
+        await reply(cards.suggestions_card(UNREADABLE_BUTTON, EXAMPLES))
+
+    # --- where the bot is installed -------------------------------------------------------------
+
+    async def welcome(self, reply: Reply, installed: InstalledIn) -> None:
+        """Greet a new conversation once, however many install events Teams sends."""
+
+        def claim(*, session) -> bool:
+            _remember(session=session, installed=installed)
+            return conversations.claim_welcome(session=session, conversation_id=installed.conversation_id)
+
+        if await self._db.run(claim):
+            await reply(cards.welcome_card(EXAMPLES))
+
+    async def remember(self, installed: InstalledIn) -> None:
+        """Keep the conversation's reference fresh: its serviceUrl can change."""
+        await self._db.run(_remember, installed=installed)
+
+    async def uninstalled(self, conversation_id: str) -> None:
+        await self._db.run(conversations.deactivate, conversation_id=conversation_id)
+
+    async def subscription(self, reply: Reply, installed: InstalledIn, action: str,
+                           committees: Sequence[str], user_id: str | None) -> None:
+        await reply(await self._db.run(_subscription, installed=installed, action=action,
+                                       wanted=committees, user_id=user_id))
+
+    # --- status, one assignment, history ---------------------------------------------------------
+
+    async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> None:
+        await reply(await self._db.run(self._status, query=query, page=max(1, page)))
+
+    async def assignment(self, reply: Reply, assignment_id: int, period: Period | None) -> None:
+        await reply(await self._db.run(self._assignment, assignment_id=assignment_id, period=period))
+
+    async def history(self, reply: Reply, text: str) -> None:
+        await reply(await self._db.run(self._history, text=text))
+
+    async def refreshed_card(self, origin: Origin | None, assignment_id: int, period: Period, note: str) -> dict:
+        """The card a saved update came from, drawn again with the new status."""
+        if origin is not None:
+            card = await self._db.run(self._status, query=origin.query, page=origin.page)
+        else:
+            card = await self._db.run(self._assignment, assignment_id=assignment_id, period=period)
+        if isinstance(card, str):
+            card = cards.suggestions_card(card, EXAMPLES)
+        return cards.with_note(card, note)
+
+    # --- the work, in one transaction each --------------------------------------------------------
+
+    def _status(self, *, session, query: StatusQuery, page: int) -> str | dict:
+        committees = {c.abbreviation: c for c in queries.list_committees(session=session)}
+        facts = queries.period_facts(session=session, today=self.today())
+        period = query.period or rules.default_period(facts, year=query.year)
+        statuses = queries.find_statuses(
+            session=session, period=period, committees=query.committees, categories=query.categories,
+        )
+        if query.text:
+            found = _search(statuses, query.text)
+            if not found and (query.committees or query.categories) and statuses:
+                # "KS dagvatten" without a match: the committee's list is the better answer.
+                query = replace(query, text=None)
+                found = statuses
+            statuses = found
+            if not statuses:
+                return cards.suggestions_card(
+                    f"Jag hittade inget uppdrag i {period.label} som handlar om ”{query.text}”. "
+                    "Prova med andra ord eller fråga efter en nämnd.",
+                    EXAMPLES,
+                )
+            if len(statuses) == 1:
+                return _assignment_card(session, statuses[0])
+        awaiting = rules.awaits_reports(period, facts)
+        if not statuses or (awaiting and StatusCategory.NOT_REPORTED not in query.categories):
+            return _nothing_found(query, period, committees, list(facts.reported), awaiting)
+        return _list_card(query, period, statuses, committees, page)
+
+    def _assignment(self, *, session, assignment_id: int, period: Period | None) -> str | dict:
+        period = period or queries.default_period(session=session, today=self.today())
+        status = queries.get_status(session=session, assignment_id=assignment_id, period=period)
+        if status is None:
+            return ASSIGNMENT_GONE
+        return _assignment_card(session, status)
+
+    def _history(self, *, session, text: str) -> str | dict:
+        period = queries.default_period(session=session, today=self.today())
+        found = _search(queries.find_statuses(session=session, period=period), text)
+        if not found:
+            return cards.suggestions_card(f"Jag hittade inget uppdrag som handlar om ”{text}”.", EXAMPLES)
+        reports = queries.history(session=session, assignment_id=found[0].assignment_id)
+        if not reports:
+            return f"Det finns inga rapporter för ”{found[0].title}” ännu."
+        return cards.history_card(reports)
+
+
+def _assignment_card(session, status: AssignmentStatus) -> dict:
+    past = [h for h in queries.history(session=session, assignment_id=status.assignment_id)
+            if h.period != status.period]
+    return cards.assignment_card(status, history=past)
+
+
+def _remember(*, session, installed: InstalledIn) -> None:
+    conversations.save(session=session, **asdict(installed))
+
+
+def _subscription(*, session, installed: InstalledIn, action: str, wanted: Sequence[str],
+                  user_id: str | None) -> str:
+    who = {"personal": "Du", "channel": "Kanalen", "groupChat": "Chatten"}.get(
+        installed.conversation_type or "personal", "Du")
+    known = {c.abbreviation: c for c in queries.list_committees(session=session)}
+    if action == "list":
+        mine = subscriptions.subscriptions_of(session=session, conversation_id=installed.conversation_id)
+        if not mine:
+            return (f"{who} prenumererar inte på någon nämnd. Skriv till exempel "
+                    "”prenumerera på TN” för att få besked när rapporteringen öppnar.")
+        return f"{who} prenumererar på: {_names(mine, known)}."
+    if not wanted:
+        verb = "prenumerera på" if action == "add" else "sluta prenumerera på"
+        return f"Vilken nämnd vill du {verb}? Skriv till exempel ”{verb} TN”."
+    changed, unchanged = [], []
+    for committee in wanted:
+        if action == "add":
+            done = subscriptions.subscribe(session=session, conversation_id=installed.conversation_id,
+                                           committee=committee, created_by=user_id)
+        else:
+            done = subscriptions.unsubscribe(session=session, conversation_id=installed.conversation_id,
+                                             committee=committee)
+        (changed if done else unchanged).append(committee)
+    if action == "add":
+        parts = [f"Klart! {who} får nu besked när rapporteringen öppnar och en påminnelse "
+                 f"före sista dag för {_names(changed, known)}."] if changed else []
+        if unchanged:
+            parts.append(f"{who} prenumererade redan på {_names(unchanged, known)}.")
+    else:
+        parts = [f"Prenumerationen på {_names(changed, known)} är avslutad."] if changed else []
+        if unchanged:
+            parts.append(f"{who} prenumererade inte på {_names(unchanged, known)}.")
+    return " ".join(parts)
+
+
+def _names(abbreviations: Sequence[str], known: dict[str, Committee]) -> str:
+    names = [known[a].display if a in known else a for a in abbreviations]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+
+
+def _search(statuses: Sequence[AssignmentStatus], text: str) -> list[AssignmentStatus]:
+    by_id = {s.assignment_id: s for s in statuses}
+    documents = [Document(s.assignment_id, s.title, s.comment or "") for s in statuses]
+    return [by_id[key] for key, _score in rank(text, documents)]
+
+
+def _heading(query: StatusQuery, committees: dict[str, Committee]) -> str:
+    if query.text:
+        return f"Sökresultat för ”{query.text}”"
+    return _names(query.committees, committees) if query.committees else "Alla nämnder"
+
+
+def _list_card(
+    query: StatusQuery,
+    period: Period,
+    statuses: list[AssignmentStatus],
+    committees: dict[str, Committee],
+    page: int,
+) -> dict:
+    pages = max(1, -(-len(statuses) // cards.PAGE_SIZE))
+    page = min(page, pages)
+    start = (page - 1) * cards.PAGE_SIZE
+    fixed = replace(query, period=period, year=None)  # the same list, whatever today is
+    more = ShowStatus(fixed, page + 1) if page < pages else None
+    origin = Origin(fixed, page)
+    return cards.status_list_card(
+        statuses[start : start + cards.PAGE_SIZE],
+        title=_heading(query, committees),
+        period=period,
+        total=len(statuses),
+        counts=Counter(s.category for s in statuses),
+        page=page,
+        more=more,
+        filter_text=describe_filter(query.categories),
+        origin=origin,
+    )
+
+
+def _nothing_found(
+    query: StatusQuery, period: Period, committees: dict[str, Committee], reported: list[Period],
+    awaiting: bool,
+) -> str:
+    if awaiting:
+        return (
+            f"Det finns inga rapporter för {period.label} ({period.name}) ännu. "
+            f"Rapporterade perioder: {', '.join(p.label for p in reported[:6])}."
+        )
+    who = _names(query.committees, committees) if query.committees else "Nämnderna"
+    what = describe_filter(query.categories)
+    return f"{who} har inga uppdrag{' ' + what if what else ''} i {period.label}."

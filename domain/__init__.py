@@ -1,0 +1,1 @@
+"""The pure domain: periods, statuses, committees, the report format and the rules."""
