@@ -1,1 +1,2 @@
-"""Uppdragsboten: the HTTP app, the Bot Framework adapter, the activity handler and cards."""
+"""Transport and wiring: the aiohttp app, the adapter, the router, the composition root, the
+scheduler, notification delivery and the command line."""

@@ -14,13 +14,9 @@ from botbuilder.schema import Activity, ActivityTypes
 from msrest.exceptions import ClientRequestError
 
 from bot.settings import Settings
+from dialogs.copy import ERROR
 
 log = logging.getLogger(__name__)
-
-ERROR_MESSAGE = (
-    "Något gick fel hos mig när jag skulle svara. Försök igen om en stund. "
-    "Om felet består, kontakta den som förvaltar Uppdragsboten."
-)
 
 
 def tenant_of(activity: Activity) -> str | None:
@@ -73,7 +69,7 @@ def create_adapter(
         log.exception("Unhandled error in turn %s", context.activity.id, exc_info=error)
         if context.activity.type == ActivityTypes.message:
             try:
-                await context.send_activity(ERROR_MESSAGE)
+                await context.send_activity(ERROR)
             except Exception:  # noqa: BLE001 - the connector may be what failed
                 log.exception("Could not tell the user about the error")
 

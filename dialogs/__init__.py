@@ -1,1 +1,2 @@
-"""Multi-turn dialogs (the status update dialog lives here)."""
+"""The conversation, without HTTP: language understanding, cards, button actions, answers,
+the Swedish copy and the update dialog."""

@@ -41,7 +41,6 @@ from domain.text import clean, fold
 
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
-CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 PAGE_SIZE = 10
 MAX_CARD_BYTES = 80_000  # Teams rejects bot messages over ~100 KB; stay under 80 KB

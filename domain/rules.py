@@ -110,7 +110,3 @@ def default_period(facts: PeriodFacts, *, year: int | None = None) -> Period:
 def awaits_reports(period: Period, facts: PeriodFacts) -> bool:
     """A period that has no reports and is not open for reporting: nothing to show yet."""
     return bool(facts.reported) and period not in facts.reported and period != facts.open_now
-
-
-def kinds() -> tuple[str, ...]:
-    return tuple(kind.value for kind in NotificationKind)

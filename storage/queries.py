@@ -77,11 +77,6 @@ def ensure_period(
     return row
 
 
-def latest_reported_period(*, session: Session) -> Period | None:
-    reported = reported_periods(session=session)
-    return reported[0] if reported else None
-
-
 def reported_periods(*, session: Session) -> list[Period]:
     """Periods that have at least one status report, newest first."""
     rows = session.exec(

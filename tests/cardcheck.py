@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from jsonschema import Draft6Validator
 from referencing import Registry
@@ -19,6 +17,7 @@ from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT6
 
 from dialogs.cards import MAX_CARD_BYTES, card_size
+from tests.seen import walk
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(
@@ -27,18 +26,6 @@ SCHEMA = Path(
         str(ROOT.parent / "shared" / "schemas" / "adaptive-card-1.5" / "adaptive-card.json"),
     )
 )
-
-
-def walk(node: Any) -> Iterator[dict]:
-    """Every dict in the card, depth first, in document order."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
-
 
 
 @cache
@@ -99,18 +86,3 @@ def assert_valid(card: dict) -> None:
     assert schema_errors(card) == []
     assert structural_errors(card) == []
     assert card_size(card) < MAX_CARD_BYTES
-
-
-def of_type(card: dict, kind: str) -> list[dict]:
-    return [d for d in walk(card) if d.get("type") == kind]
-
-
-def lines(card: dict) -> list[str]:
-    """What a user reads, block by block: TextBlock texts and RichTextBlocks' joined runs."""
-    out = []
-    for d in walk(card):
-        if d.get("type") == "TextBlock":
-            out.append(d["text"])
-        elif d.get("type") == "RichTextBlock":
-            out.append("".join(r["text"] for r in d["inlines"]))
-    return out

@@ -14,9 +14,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 import pytest
-from botbuilder.core import CardFactory, ConversationState, TurnContext
+from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import DialogSet, DialogTurnResult, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, Attachment
@@ -53,8 +54,11 @@ from storage import queries, reporters
 from storage.gateway import Database
 from storage.importer import load_demo_data
 from storage.models import BotStateItem, StatusReport
-from tests.cardcheck import assert_valid, walk
+from tests.cardcheck import assert_valid
 from tests.factories import AT, clock_at
+from tests.seen import cards_of, lines, visible_text, walk
+
+card_lines = partial(lines, buttons=True)  # what the user reads on a card, buttons too
 
 T1, T2, T3 = Period(2022, 1), Period(2022, 2), Period(2022, 3)
 REPORTING_DAY = datetime(2022, 5, 10, 12, 0)  # T1 2022 is open for reporting (1–22 May)
@@ -118,19 +122,6 @@ async def run_turn(process: Process, context: TurnContext, options: Update) -> D
         result = await dc.begin_dialog(DIALOG_ID, options)
     await process.conversation_state.save_changes(context)
     return result
-def card_lines(card: dict) -> list[str]:
-    """What a user reads on a card: TextBlocks, RichTextBlocks' joined runs, button titles."""
-    out = []
-    for d in walk(card):
-        if d.get("type") == "TextBlock":
-            out.append(d["text"])
-        elif d.get("type") == "RichTextBlock":
-            out.append("".join(r["text"] for r in d["inlines"]))
-        elif d.get("type") == "Action.Submit":
-            out.append(d["title"])
-    return out
-
-
 @dataclass
 class Replies:
     activities: list[Activity]
@@ -142,23 +133,12 @@ class Replies:
 
     @property
     def cards(self) -> list[dict]:
-        return [
-            attachment.content
-            for a in self.activities
-            for attachment in a.attachments or []
-            if attachment.content_type == CardFactory.content_types.adaptive_card
-        ]
+        return cards_of(self.activities)
 
     @property
     def shown(self) -> str:
         """Everything the user reads, message by message."""
-        parts = []
-        for a in self.activities:
-            if a.text:
-                parts.append(a.text)
-            for attachment in a.attachments or []:
-                parts += card_lines(attachment.content)
-        return "\n".join(parts)
+        return visible_text(self.activities)
 
     def buttons(self) -> list[tuple[str, dict]]:
         """Buttons with their data, less the token that ties them to one run of the dialog."""

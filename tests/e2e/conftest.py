@@ -11,12 +11,12 @@ import pytest
 
 from bot.app import create_app
 from bot.settings import Settings
-from tests.cardcheck import assert_valid, walk
+from tests.cardcheck import assert_valid
 from tests.e2e.fake_connector import FakeConnector, ThreadedServer
+from tests.seen import cards_of
 
 TENANT = "72f988bf-0000-4000-8000-00000000c0de"
 BOT_ID = "28:uppdragsboten"
-ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 
 
 @pytest.fixture
@@ -106,46 +106,3 @@ class TeamsUser:
 @pytest.fixture
 def user(bot_url, connector) -> TeamsUser:
     return TeamsUser(bot_url, connector)
-
-
-def cards_of(replies: list[dict]) -> list[dict]:
-    return [a["content"] for r in replies for a in r.get("attachments") or [] if a["contentType"] == ADAPTIVE]
-
-
-def texts_of(card: dict) -> list[str]:
-    """Every piece of text a user can see in a card, in order."""
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict) and node.get("type") == "RichTextBlock":
-            found.append("".join(run.get("text", "") for run in node.get("inlines", [])))
-            return
-        if isinstance(node, dict):
-            for key in ("text", "title", "value"):
-                if isinstance(node.get(key), str) and node.get("type") not in ("Input.Text",):
-                    found.append(node[key])
-            for key, child in node.items():
-                if key != "data":
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(card)
-    return found
-
-
-def visible_text(replies: list[dict]) -> str:
-    """All text of all replies, cards flattened, as one string."""
-    parts = []
-    for reply in replies:
-        if reply.get("text"):
-            parts.append(reply["text"])
-        for card in cards_of([reply]):
-            parts.extend(texts_of(card))
-    return "\n".join(parts)
-
-
-def actions_of(card: dict) -> list[dict]:
-    """Every button in a card, in document order."""
-    return [node for node in walk(card) if str(node.get("type", "")).startswith("Action.")]

@@ -16,8 +16,9 @@ from bot.cli import main
 from storage.db import make_engine
 from storage.importer import import_text
 from tests.conftest import SEED_FILE
-from tests.e2e.conftest import TeamsUser, actions_of, cards_of, visible_text
+from tests.e2e.conftest import TeamsUser
 from tests.factories import clock_at, database
+from tests.seen import actions_of, cards_of, visible_text
 
 # (Swedish local time, the period a question or an update is about, the notification sent that day)
 DATES = [

@@ -10,9 +10,10 @@ import pytest
 from bot.app import create_app
 from storage import conversations
 from storage.db import make_engine, session_scope
-from tests.e2e.conftest import TENANT, TeamsUser, cards_of
+from tests.e2e.conftest import TENANT, TeamsUser
 from tests.e2e.fake_connector import SigningKey
 from tests.factories import CLOCK
+from tests.seen import cards_of
 
 APP_ID = "6b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 

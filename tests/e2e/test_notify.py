@@ -13,8 +13,9 @@ import pytest
 from bot.cli import main
 from storage import conversations
 from storage.db import make_engine, session_scope
-from tests.e2e.conftest import TeamsUser, actions_of, cards_of, visible_text
+from tests.e2e.conftest import TeamsUser
 from tests.factories import CLOCK, only_postgres
+from tests.seen import actions_of, cards_of, visible_text
 
 DAGVATTEN = "Utred nya lösningar på dagvattenhantering"
 

@@ -41,7 +41,7 @@ from dialogs.language.understand import StatusQuery
 from domain.periods import Period
 from domain.rules import NotificationKind
 from domain.statuses import StatusCategory
-from tests.cardcheck import of_type
+from tests.seen import of_type
 from tests.unit.test_cards import EXAMPLES, make, seed
 
 T1, T3 = Period(2022, 1), Period(2022, 3)

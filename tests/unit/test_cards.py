@@ -33,13 +33,8 @@ from domain.records import AssignmentStatus
 from domain.report_format import parse_report
 from domain.rules import NotificationKind
 from domain.statuses import StatusCategory
-from tests.cardcheck import (
-    assert_valid,
-    lines,
-    of_type,
-    schema_errors,
-    structural_errors,
-)
+from tests.cardcheck import assert_valid, schema_errors, structural_errors
+from tests.seen import lines, of_type
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "storage" / "demo" / "uppdrag-T1-2022.txt"

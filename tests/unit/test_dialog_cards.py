@@ -27,7 +27,8 @@ from domain.periods import Period
 from domain.records import AssignmentStatus
 from domain.rules import COMMENT_LIMIT
 from domain.statuses import StatusCategory
-from tests.cardcheck import assert_valid, lines, of_type
+from tests.cardcheck import assert_valid
+from tests.seen import lines, of_type
 from tests.unit.test_cards import (
     EVIL,
     EVIL_PIECES,
