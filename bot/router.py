@@ -94,7 +94,7 @@ class Turn:
     """One message: the botbuilder context, the dialog context, and ``reply``."""
 
     context: TurnContext
-    dc: DialogContext
+    dc: DialogContext | None  # None for a question answered from inside the dialog
     reply: Reply
 
     @property
@@ -115,8 +115,8 @@ class Router:
         self.intents: dict[type, Handler] = {
             StatusQuery: lambda turn, q: answers.status(turn.reply, q),
             HistoryRequest: lambda turn, r: answers.history(turn.reply, r.text),
-            UpdateRequest: lambda turn, r: self._start_update(turn, Update(
-                reporter=Reporter(None, None), text=r.text, category=r.category, comment=r.comment, period=r.period)),
+            UpdateRequest: lambda turn, r: self._start_update(
+                turn, text=r.text, category=r.category, comment=r.comment, period=r.period),
             SubscriptionRequest: self._subscription,
             Help: lambda turn, _: answers.help(turn.reply),
             Greeting: lambda turn, _: answers.greeting(turn.reply),
@@ -127,9 +127,9 @@ class Router:
             ShowStatus: lambda turn, a: self._then_reprompt(turn, answers.status(turn.reply, a.query, page=a.page)),
             ShowAssignment: lambda turn, a: self._then_reprompt(
                 turn, answers.assignment(turn.reply, a.assignment_id, a.period)),
-            UpdateStatus: lambda turn, a: self._start_update(turn, Update(
-                reporter=Reporter(None, None), assignment_id=a.assignment_id, period=a.period, origin=a.origin,
-                card_activity_id=turn.activity.reply_to_id)),  # the message holding the card, to refresh it
+            UpdateStatus: lambda turn, a: self._start_update(
+                turn, assignment_id=a.assignment_id, period=a.period, origin=a.origin,
+                card_activity_id=turn.activity.reply_to_id),  # the message holding the card, to refresh it
             DialogAnswer: self._dialog_answer,
             Unreadable: lambda turn, _: self._then_reprompt(turn, answers.unreadable_button(turn.reply)),
         }
@@ -183,11 +183,12 @@ class Router:
 
     # --- the update dialog -----------------------------------------------------------------------
 
-    async def _start_update(self, turn: Turn, update: Update) -> None:
+    async def _start_update(self, turn: Turn, **options: Any) -> None:
+        """The update dialog, with what the message or the button already said (``Update``'s fields)."""
         if turn.dc.active_dialog:
             await turn.dc.cancel_all_dialogs()
             await turn.reply(UPDATE_REPLACED)
-        update.reporter = await _reporter(turn.context)
+        update = Update(reporter=await _reporter(turn.context), **options)
         await self._after(turn, await turn.dc.begin_dialog(DIALOG_ID, update))
 
     async def _after(self, turn: Turn, result: DialogTurnResult | None) -> None:

@@ -65,8 +65,13 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture
-def browser_tools():
+def browser_tools(monkeypatch):
     """Check everything before starting anything: Playwright, Chromium, Node.js and the Playground."""
+    # Under `faketime … make test` Chromium, Node.js and the Playground (other people's programs,
+    # whose timers libfaketime breaks) start on the real clock; the bot they talk to runs in this
+    # process and stays on the fake one.
+    for variable in [name for name in os.environ if name == "LD_PRELOAD" or name.startswith("FAKETIME")]:
+        monkeypatch.delenv(variable)
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
