@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from collections.abc import Awaitable, Callable
 
-from botbuilder.core import Middleware, TurnContext
+from botbuilder.core import InvokeResponse, Middleware, TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -20,12 +21,25 @@ log = logging.getLogger(__name__)
 
 
 def tenant_of(activity: Activity) -> str | None:
+    """The Entra tenant an activity comes from: ``channelData.tenant.id``, else the
+    conversation's ``tenantId`` (Teams' spelling; the SDK's model only knows ``tenantID``)."""
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant")
     if isinstance(tenant, dict) and tenant.get("id"):
         return str(tenant["id"])
     conversation = activity.conversation
-    return getattr(conversation, "tenant_id", None) if conversation else None
+    if conversation is None:
+        return None
+    extra = getattr(conversation, "additional_properties", None) or {}
+    found = conversation.tenant_id or extra.get("tenantId")
+    return str(found) if found else None
+
+
+async def acknowledge(context: TurnContext) -> None:
+    """An invoke whose work is skipped (a resend, another tenant) is answered 200 with no body."""
+    if context.activity.type == ActivityTypes.invoke:
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                             value=InvokeResponse(status=HTTPStatus.OK)))
 
 
 class TenantFilter(Middleware):
@@ -47,6 +61,7 @@ class TenantFilter(Middleware):
                     context.activity.type,
                     tenant,
                 )
+                await acknowledge(context)
                 return
         await logic()
 

@@ -62,6 +62,8 @@ async def messages(request: web.Request) -> web.Response:
         auth_result, activity, container.bot.on_turn
     )
     if invoke_response:
+        if invoke_response.body is None:
+            return web.Response(status=invoke_response.status)
         return web.json_response(
             data=serializer_helper(invoke_response.body), status=invoke_response.status
         )

@@ -16,6 +16,7 @@ from http import HTTPStatus
 from botbuilder.core import ActivityHandler, BotState, InvokeResponse, TurnContext
 from botbuilder.schema import ActivityTypes, ChannelAccount
 
+from bot.adapter import acknowledge
 from bot.router import Router, installed_in, reply_to
 from dialogs.answers import Answers
 from dialogs.state import StateConflictError
@@ -44,6 +45,7 @@ class UppdragsBot(ActivityHandler):
             if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
                 if not await self._db.run(bot_state.claim_activity, conversation_id=key, activity_id=activity.id):
                     log.info("Ignoring activity %s sent again in %s", activity.id, key)
+                    await acknowledge(turn_context)
                     return
             if activity.type == ActivityTypes.message:
                 await self._answers.remember(installed_in(turn_context))

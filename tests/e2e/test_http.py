@@ -13,7 +13,7 @@ from storage.db import make_engine, session_scope
 from tests.e2e.conftest import TENANT, TeamsUser
 from tests.e2e.fake_connector import SigningKey
 from tests.factories import CLOCK
-from tests.seen import cards_of
+from tests.seen import cards_of, visible_text
 
 APP_ID = "6b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
@@ -154,3 +154,34 @@ async def test_other_tenants_get_no_reply_and_nothing_is_written(tenant_locked_u
     engine.dispose()
     member = TeamsUser(tenant_locked_url, connector)
     assert len(cards_of(await member.say("status för TN-uppdrag"))) == 1
+
+
+async def post_for_body(user: TeamsUser, activity: dict) -> tuple[int, bytes]:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{user.bot_url}/api/messages", json=activity) as resp:
+            return resp.status, await resp.read()
+
+
+async def test_a_resent_invoke_is_acknowledged_with_200_and_no_body(user):
+    invoke = user.activity(type="invoke", name="composeExtension/query", value={})
+    assert await post_for_body(user, invoke) == (200, b"")
+    assert await post_for_body(user, invoke) == (200, b"")  # the resend: skipped, not 501
+
+
+async def test_an_invoke_from_another_tenant_is_acknowledged_with_200_and_no_body(tenant_locked_url, connector):
+    stranger = TeamsUser(tenant_locked_url, connector, tenant="11111111-2222-4333-8444-555555555555")
+    invoke = stranger.activity(type="invoke", name="adaptiveCard/action", value={"action": {"type": "Action.Execute"}})
+    assert await post_for_body(stranger, invoke) == (200, b"")
+    assert [a for a in connector.activities if a["_conversation_id"] == stranger.conversation_id] == []
+
+
+@pytest.mark.parametrize(("tenant", "answered"), [(TENANT, True), ("11111111-2222-4333-8444-555555555555", False)])
+async def test_the_tenant_is_read_from_the_conversation_too(tenant_locked_url, connector, tenant, answered):
+    """Teams writes conversation.tenantId; an activity may carry no channelData.tenant."""
+    user = TeamsUser(tenant_locked_url, connector, tenant=tenant)
+    activity = user.activity(text="status för TN-uppdrag")
+    del activity["channelData"]
+    assert activity["conversation"]["tenantId"] == tenant
+    status, replies = await user.post(activity)
+    assert status == 201
+    assert [visible_text([r]).splitlines()[0] for r in replies] == (["Tekniska nämnden (TN)"] if answered else [])
