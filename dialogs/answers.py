@@ -21,6 +21,7 @@ from dialogs.copy import (
     NOT_UNDERSTOOD,
     THANKS,
     UNREADABLE_BUTTON,
+    literal,
 )
 from dialogs.language.search import Document, rank
 from dialogs.language.understand import StatusQuery
@@ -187,7 +188,7 @@ class Answers:
             return cards.suggestions_card(f"Jag hittade inget uppdrag som handlar om ”{text}”.", EXAMPLES)
         reports = queries.history(session=session, assignment_id=found[0].assignment_id)
         if not reports:
-            return f"Det finns inga rapporter för ”{found[0].title}” ännu."
+            return f"Det finns inga rapporter för ”{literal(found[0].title)}” ännu."
         return cards.history_card(reports)
 
 
@@ -211,7 +212,7 @@ def _subscription(*, session, installed: InstalledIn, action: str, wanted: Seque
         if not mine:
             return (f"{who} prenumererar inte på någon nämnd. Skriv till exempel "
                     "”prenumerera på TN” för att få besked när rapporteringen öppnar.")
-        return f"{who} prenumererar på: {_names(mine, known)}."
+        return f"{who} prenumererar på: {_text_names(mine, known)}."
     if not wanted:
         verb = "prenumerera på" if action == "add" else "sluta prenumerera på"
         return f"Vilken nämnd vill du {verb}? Skriv till exempel ”{verb} TN”."
@@ -226,14 +227,19 @@ def _subscription(*, session, installed: InstalledIn, action: str, wanted: Seque
         (changed if done else unchanged).append(committee)
     if action == "add":
         parts = [f"Klart! {who} får nu besked när rapporteringen öppnar och en påminnelse "
-                 f"före sista dag för {_names(changed, known)}."] if changed else []
+                 f"före sista dag för {_text_names(changed, known)}."] if changed else []
         if unchanged:
-            parts.append(f"{who} prenumererade redan på {_names(unchanged, known)}.")
+            parts.append(f"{who} prenumererade redan på {_text_names(unchanged, known)}.")
     else:
-        parts = [f"Prenumerationen på {_names(changed, known)} är avslutad."] if changed else []
+        parts = [f"Prenumerationen på {_text_names(changed, known)} är avslutad."] if changed else []
         if unchanged:
-            parts.append(f"{who} prenumererade inte på {_names(unchanged, known)}.")
+            parts.append(f"{who} prenumererade inte på {_text_names(unchanged, known)}.")
     return " ".join(parts)
+
+
+def _text_names(abbreviations: Sequence[str], known: dict[str, Committee]) -> str:
+    """``_names`` for a text message (markdown escaped)."""
+    return literal(_names(abbreviations, known))
 
 
 def _names(abbreviations: Sequence[str], known: dict[str, Committee]) -> str:
@@ -288,6 +294,6 @@ def _nothing_found(
             f"Det finns inga rapporter för {period.label} ({period.name}) ännu. "
             f"Rapporterade perioder: {', '.join(p.label for p in reported[:6])}."
         )
-    who = _names(query.committees, committees) if query.committees else "Nämnderna"
+    who = _text_names(query.committees, committees) if query.committees else "Nämnderna"
     what = describe_filter(query.categories)
     return f"{who} har inga uppdrag{' ' + what if what else ''} i {period.label}."

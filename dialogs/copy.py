@@ -5,6 +5,22 @@ Sentences used in one place only stay beside the code that sends them.
 
 from __future__ import annotations
 
+import re
+
+# Teams renders a text message as markdown (and a little HTML): what a user or a report wrote
+# is escaped before it goes into one, so that a display name such as "[Kalle](https://…)"
+# shows as written, not as a link. Cards need no escaping: outside text goes into TextRuns.
+_MARKUP = re.compile(r"([\\`*_\[\]<>~&|])")  # links, emphasis, code, HTML, entities, tables
+_LINE_START = re.compile(r"^(#+|[-+]|\d+\.)(?=\s)")  # a heading or a list item
+
+
+def literal(text: str | None) -> str:
+    """``text`` for a markdown text message, every markdown character escaped."""
+    line = _MARKUP.sub(r"\\\1", " ".join((text or "").split()))
+    return _LINE_START.sub(lambda m: m.group(1)[:-1] + "\\." if m.group(1).endswith(".") else "\\" + m.group(1),
+                           line)
+
+
 EXAMPLES: tuple[str, ...] = (
     "status för TN-uppdrag",
     "visa ej genomförda uppdrag",

@@ -34,6 +34,7 @@ from dialogs.copy import (
     HOW_TO_BECOME_REPORTER,
     NOT_A_REPORTER,
     OTHER_DIALOG_BUTTON,
+    literal,
 )
 from dialogs.language.search import Document, rank
 from dialogs.language.understand import Intent, StatusQuery, UpdateRequest
@@ -252,7 +253,7 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
             # Someone saved a report for the same assignment and period after we started.
             await step.context.send_activity(_card(cards.assignment_card(other.status)))
             await step.context.send_activity(
-                f"Någon annan hann före: {other.status.author or 'en kollega'} uppdaterade just "
+                f"Någon annan hann före: {literal(other.status.author) or 'en kollega'} uppdaterade just "
                 "det här uppdraget (se ovan). Vill du ändå spara din uppdatering? Båda finns kvar "
                 "i historiken, och den som sparas sist gäller."
             )
@@ -446,8 +447,8 @@ def _too_long(comment: str) -> str:
 
 
 def _refusal(status: AssignmentStatus) -> str:
-    names = " eller ".join(c.display for c in status.committees) or "nämnden"
+    names = " eller ".join(literal(c.display) for c in status.committees) or "nämnden"
     return (
-        f"Du kan inte uppdatera ”{status.title}”: bara rapportörer för {names} och administratörer "
+        f"Du kan inte uppdatera ”{literal(status.title)}”: bara rapportörer för {names} och administratörer "
         f"får göra det. Inget sparades. {HOW_TO_BECOME_REPORTER}"
     )

@@ -331,3 +331,15 @@ async def test_two_people_saving_at_the_same_moment(bot_url, connector, database
 
 async def test_cancel_without_a_dialog_says_so(user):
     assert "ingen pågående uppdatering" in visible_text(await user.say("avbryt"))
+
+
+async def test_a_display_name_is_shown_as_written_not_as_markdown(bot_url, connector):
+    kalle = TeamsUser(bot_url, connector, name="[Kalle](https://evil.example) **fet**")
+    anna = TeamsUser(bot_url, connector)
+    for person in (kalle, anna):
+        await person.say("uppdatera linjenätet")
+        await person.say("genomfört")
+        await person.say("En kommentar.")
+    assert "Sparat!" in visible_text(await kalle.say("ja"))
+    [told] = [r["text"] for r in await anna.say("ja") if r.get("text", "").startswith("Någon annan hann före")]
+    assert told.startswith(r"Någon annan hann före: \[Kalle\](https://evil.example) \*\*fet\*\* uppdaterade just")
