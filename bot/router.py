@@ -39,7 +39,7 @@ from dialogs.actions import parse as parse_action
 from dialogs.answers import Answers, InstalledIn, Reply
 from dialogs.cancel_and_help import Interrupted
 from dialogs.copy import DIALOG_ENDED_BUTTON, NOTHING_TO_CANCEL, UPDATE_REPLACED
-from dialogs.language.chat import is_cancel, strip_mentions
+from dialogs.language.chat import as_written, is_cancel
 from dialogs.language.understand import (
     Greeting,
     Help,
@@ -142,7 +142,7 @@ class Router:
     async def message(self, context: TurnContext) -> None:
         activity = context.activity
         # In channels every message starts with <at>Uppdragsboten</at>: answers are read without.
-        text = activity.text = strip_mentions(activity.text)
+        text = activity.text = as_written(activity.text, _bot_names(activity))
         turn = Turn(context, await self._dialogs.create_context(context), reply_to(context))
         if activity.value is not None and not text:
             action = parse_action(activity.value)
@@ -210,6 +210,19 @@ class Router:
             await turn.context.update_activity(activity)
         except Exception as exc:  # noqa: BLE001 - the update is saved; a stale card is cosmetic
             log.warning("Could not refresh the card %s: %s", activity.id, exc)
+
+
+def _bot_names(activity: Activity) -> list[str]:
+    """The names the bot is @mentioned by in this message: its own, and those of mention
+    entities that point at it."""
+    recipient = activity.recipient
+    names = [recipient.name] if recipient and recipient.name else []
+    for entity in activity.entities or []:
+        extra = getattr(entity, "additional_properties", None) or {}
+        mentioned = extra.get("mentioned") if isinstance(extra.get("mentioned"), dict) else {}
+        if entity.type == "mention" and recipient and mentioned.get("id") == recipient.id:
+            names += [mentioned["name"]] if mentioned.get("name") else []
+    return names
 
 
 async def _reporter(context: TurnContext) -> Reporter:

@@ -250,18 +250,21 @@ def understand(text: str, committees: Sequence[Committee], *, today: date) -> In
     """The intent of a chat message. Never raises: odd input gives ``Unknown``."""
     message = ""
     try:
-        message = _clean_message(text) if isinstance(text, str) else ""
-        return _understand(message, tuple(committees), today)
+        text = text if isinstance(text, str) else ""
+        message = _clean_message(text)
+        # An update request keeps its comment as written (line breaks, links): read it unclean.
+        written = MENTION.sub(" ", text[: MAX_LENGTH * 20]).strip()
+        return _understand(message, written, tuple(committees), today)
     except Exception:  # a chat message must never crash the bot
         log.exception("could not understand %r", message)
         return Unknown(message)
 
 
-def _understand(message: str, committees: tuple[Committee, ...], today: date) -> Intent:
+def _understand(message: str, written: str, committees: tuple[Committee, ...], today: date) -> Intent:
     subscription = _subscription(message, committees)
     if subscription is not None:
         return subscription
-    request = parse_update(message, today=today)
+    request = parse_update(written, today=today)
     if request is not None:
         return request
     if message and not message.strip("?¿ "):

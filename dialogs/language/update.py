@@ -76,17 +76,18 @@ def parse_update(message: str, *, today: date | None = None) -> UpdateRequest | 
 
     ``today`` gives the year of a period written without one ("uppdatera linjenätet för T1").
     """
-    message = clean(message)
+    written = (message or "").strip()
+    message = clean(written)
     history = _HISTORY_START.match(message)
     if history and message[history.end():].strip(" ?"):
         return HistoryRequest(message[history.end():].strip(" ?"))
     if not _UPDATE_START.match(message):
         return None
     comment = None
-    match = _COMMENT.search(message)
+    match = _COMMENT.search(written)  # the comment as written: line breaks and all
     if match:
         comment = match.group("comment").strip()
-        message = message[: match.start()] + " " + match.group("target")
+        message = clean(written[: match.start()] + " " + match.group("target"))
     category = None
     if match := _STATUS_IN_REQUEST.search(message):  # "... till genomfört", "status ej genomfört på ..."
         category = parse_category(match.group())

@@ -15,7 +15,7 @@ from domain.statuses import StatusCategory
 from storage import queries, reporters
 from storage.db import make_engine, session_scope
 from storage.models import StatusReport
-from tests.e2e.conftest import TeamsUser
+from tests.e2e.conftest import BOT_ID, TeamsUser
 from tests.factories import CLOCK
 from tests.seen import actions_of, cards_of, visible_text, walk
 
@@ -343,3 +343,39 @@ async def test_a_display_name_is_shown_as_written_not_as_markdown(bot_url, conne
     assert "Sparat!" in visible_text(await kalle.say("ja"))
     [told] = [r["text"] for r in await anna.say("ja") if r.get("text", "").startswith("Någon annan hann före")]
     assert told.startswith(r"Någon annan hann före: \[Kalle\](https://evil.example) \*\*fet\*\* uppdaterade just")
+
+
+WRITTEN = "Beslut i nämnden i maj.\n\nKontakta <at>Bertil Berg</at> för frågor:\n- linje 1\n- linje 2"
+KEPT = "Beslut i nämnden i maj.\n\nKontakta Bertil Berg för frågor:\n- linje 1\n- linje 2"
+
+
+async def test_a_comment_typed_in_chat_is_kept_as_written(user, database_url):
+    await user.say("uppdatera linjenätet")
+    await user.say("genomfört")
+    preview = await user.say(WRITTEN)
+    assert "Kontakta Bertil Berg för frågor:" in visible_text(preview).splitlines()  # a paragraph of its own
+    assert "Sparat!" in visible_text(await user.say("ja"))
+    assert current(database_url, LINJENAT).comment == KEPT
+
+
+async def test_in_a_channel_only_the_bots_own_mention_is_dropped(bot_url, connector, database_url):
+    member = TeamsUser(bot_url, connector, conversation_type="channel")
+    mention = {"type": "mention", "text": "<at>Uppdragsboten</at>", "mentioned": {"id": BOT_ID, "name": "Uppdragsboten"}}
+
+    async def say(text: str) -> list[dict]:
+        status, replies = await member.post(member.activity(text=f"<at>Uppdragsboten</at> {text}", entities=[mention]))
+        assert status == 201
+        return replies
+
+    await say("uppdatera linjenätet")
+    await say("genomfört")
+    await say(WRITTEN)
+    assert "Sparat!" in visible_text(await say("ja"))
+    assert current(database_url, LINJENAT).comment == KEPT
+
+
+async def test_a_comment_in_the_opening_message_is_kept_as_written(user, database_url):
+    await user.say(f"lägg till kommentar på linjenätet: {WRITTEN}")
+    await user.say("genomfört")
+    assert "Sparat!" in visible_text(await user.say("ja"))
+    assert current(database_url, LINJENAT).comment == KEPT

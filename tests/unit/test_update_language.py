@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from dialogs.language.chat import is_cancel, is_status_question, strip_mentions
+from dialogs.language.chat import as_written, is_cancel, is_status_question
 from dialogs.language.understand import StatusQuery, understand
 from dialogs.language.update import HistoryRequest, UpdateRequest, parse_update
 from domain.committees import load_committees
@@ -171,14 +171,22 @@ def test_full_year(written: str, year: int) -> None:
     ("message", "expected"),
     [
         ("<at>Uppdragsboten</at> status för TN", "status för TN"),
-        ('<at id="0">Uppdragsboten</at>  uppdatera <AT>Anna Andersson</AT> linjenätet ', "uppdatera linjenätet"),
+        ('<at id="0">Uppdragsboten</at>  uppdatera <AT>Anna Andersson</AT> linjenätet ',
+         "uppdatera Anna Andersson linjenätet"),
         ("<at>Uppdragsboten</at>", ""),
         ("utan omnämnande", "utan omnämnande"),
+        ("Rad ett.\r\n\r\nRad  två:\n- punkt", "Rad ett.\n\nRad  två:\n- punkt"),
+        ("<at>Bertil Berg</at> har svaret", "Bertil Berg har svaret"),
         (None, ""),
     ],
 )
-def test_strip_mentions(message: str | None, expected: str) -> None:
-    assert strip_mentions(message) == expected
+def test_as_written_drops_only_the_bots_mention(message: str | None, expected: str) -> None:
+    assert as_written(message, ["Uppdragsboten"]) == expected
+
+
+def test_a_comment_in_the_opening_message_is_kept_as_written() -> None:
+    request = parse_update("lägg till kommentar på linjenätet: Rad ett.\n\nRad två:\n- punkt  ", today=TODAY)
+    assert request == U("linjenätet", comment="Rad ett.\n\nRad två:\n- punkt")
 
 
 @pytest.mark.parametrize("message", ["avbryt", "Avbryt!", " AVBRYT. ", "glöm det", "stopp", "avbryt uppdateringen"])
