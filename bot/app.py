@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core.serializer_helper import serializer_helper
@@ -19,6 +21,41 @@ from domain.clock import Clock
 log = logging.getLogger(__name__)
 
 CONTAINER = web.AppKey("container", Container)
+
+
+MAX_ID_LENGTH = 500  # what the database keeps of an id
+MAX_DEPTH = 32  # nesting of the activity's JSON (card data is a few levels deep)
+_ID = re.compile(r"[\x21-\x7e]+")  # Bot Framework and Teams ids are printable ASCII
+
+
+def _shape_problem(payload: object) -> str | None:
+    """Nesting deeper than MAX_DEPTH, or a NUL character in any key or string (without recursion)."""
+    pending = [(payload, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, str) and "\x00" in node:
+            return "the Activity must not contain NUL characters"
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                return f"the Activity nests deeper than {MAX_DEPTH} levels"
+            children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+            pending += [(child, depth + 1) for child in children]
+    return None
+
+
+def _problem(activity: Activity) -> str | None:
+    """Why an activity that parsed is still not one the bot can act on, or None."""
+    ids = {"conversation.id": activity.conversation.id, "from.id": activity.from_property.id,
+           "id": activity.id, "recipient.id": activity.recipient.id if activity.recipient else None}
+    for name, value in ids.items():
+        if value is not None and not (isinstance(value, str) and len(value) <= MAX_ID_LENGTH and _ID.fullmatch(value)):
+            return f"{name} must be printable ASCII of at most {MAX_ID_LENGTH} characters"
+    try:
+        url = urlsplit(activity.service_url)
+        usable = url.scheme in ("http", "https") and bool(url.hostname)
+    except (TypeError, ValueError):
+        usable = False
+    return None if usable else "serviceUrl must be an http(s) URL"
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -49,6 +86,9 @@ async def messages(request: web.Request) -> web.Response:
         return _error(400, "the Activity needs conversation.id and serviceUrl")
     if not activity.channel_id or not (activity.from_property and activity.from_property.id):
         return _error(400, "the Activity needs channelId and from.id")
+    problem = _shape_problem(payload) or _problem(activity)
+    if problem:
+        return _error(400, problem)
 
     container = request.app[CONTAINER]
     auth_header = request.headers.get("Authorization", "")

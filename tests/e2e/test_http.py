@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import aiohttp
@@ -185,3 +186,41 @@ async def test_the_tenant_is_read_from_the_conversation_too(tenant_locked_url, c
     status, replies = await user.post(activity)
     assert status == 201
     assert [visible_text([r]).splitlines()[0] for r in replies] == (["Tekniska nämnden (TN)"] if answered else [])
+
+
+def _nested(levels: int) -> dict:
+    value: dict = {"action": "show_status"}
+    for _ in range(levels):
+        value = {"x": value}
+    return value
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"conversation": {"id": "a:konversation-ö"}}, "conversation.id must be printable ASCII"),
+    ({"conversation": {"id": "a:\ud800"}}, "conversation.id must be printable ASCII"),
+    ({"conversation": {"id": "a:" + "x" * 600}}, "conversation.id must be printable ASCII"),
+    ({"from": {"id": "29:med mellanslag"}}, "from.id must be printable ASCII"),
+    ({"id": "act\u0000"}, "NUL"),
+    ({"text": "hej\u0000då"}, "NUL"),
+    ({"serviceUrl": "inte en adress"}, "serviceUrl must be an http(s) URL"),
+    ({"serviceUrl": "ftp://127.0.0.1/"}, "serviceUrl must be an http(s) URL"),
+    ({"serviceUrl": "http://[::1"}, "serviceUrl must be an http(s) URL"),
+    ({"text": "", "value": _nested(200)}, "nests deeper than 32 levels"),
+], ids=["non-ascii-id", "surrogate-id", "long-id", "space-in-from-id", "nul-in-id", "nul-in-text",
+        "service-url-not-a-url", "service-url-ftp", "service-url-broken", "nested-200"])
+async def test_malformed_ids_urls_and_nesting_are_refused_at_the_door(user, change, error, caplog):
+    activity = {**user.activity(text="status för TN-uppdrag"), **change}
+    async with aiohttp.ClientSession() as session:
+        body = json.dumps(activity).encode()  # ensure_ascii: lone surrogates and NUL travel escaped
+        async with session.post(f"{user.bot_url}/api/messages", data=body,
+                                headers={"Content-Type": "application/json"}) as resp:
+            status, answer = resp.status, await resp.json()
+    assert status == 400
+    assert error in answer["error"]
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+    assert user.connector.activities == []
+
+
+async def test_a_channel_id_with_a_message_id_is_an_ordinary_id(user):
+    user.conversation_id = "19:c0ffee@thread.tacv2;messageid=1701234567890"
+    assert visible_text(await user.say("status för TN-uppdrag")).splitlines()[0] == "Tekniska nämnden (TN)"
