@@ -40,7 +40,7 @@ class Container:
 
     @cached_property
     def db(self) -> Database:
-        return Database.connect(self.settings.database_url, self.clock)
+        return Database.connect(self.settings.database_url, self.clock, timeout=self.settings.database_timeout)
 
     def prepare_database(self, *, demo: bool | None = None) -> None:
         """Migrate, sync the committee list and (``LOAD_DEMO_DATA``) load the demo report."""

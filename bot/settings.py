@@ -47,6 +47,8 @@ class Settings:
     reminder_days: int = 5
     notify_at: str = "08:00"
     scheduler: bool = True
+    # Seconds any one wait on the database may take before the turn gives up politely.
+    database_timeout: float = 5.0
     # How long handled activity ids are kept to recognise Teams' resends (pruned nightly).
     activity_retention_days: int = 7
 
@@ -79,17 +81,22 @@ class Settings:
         def get(name: str, default: str = "") -> str:
             return (values.get(name) or default).strip()
 
-        try:
-            port = int(get("PORT", "3978"))
-            max_bytes = int(get("MAX_REQUEST_BYTES", str(256 * 1024)))
-            reminder_days = int(get("REMINDER_DAYS", "5"))
-            notify_rate = float(get("NOTIFY_RATE", "30"))
-            retention_days = int(get("ACTIVITY_RETENTION_DAYS", "7"))
-        except ValueError as exc:
-            raise SettingsError(
-                "PORT, MAX_REQUEST_BYTES, REMINDER_DAYS, NOTIFY_RATE and ACTIVITY_RETENTION_DAYS "
-                f"must be numbers: {exc}"
-            ) from exc
+        def number(name: str, default: float, kind: type = int):
+            written = get(name, str(default))
+            try:
+                return kind(written)
+            except ValueError:
+                what = "a whole number" if kind is int else "a number"
+                raise SettingsError(f"{name} must be {what}, not {written!r}") from None
+
+        port = number("PORT", 3978)
+        max_bytes = number("MAX_REQUEST_BYTES", 256 * 1024)
+        reminder_days = number("REMINDER_DAYS", 5)
+        notify_rate = number("NOTIFY_RATE", 30.0, float)
+        retention_days = number("ACTIVITY_RETENTION_DAYS", 7)
+        database_timeout = number("DATABASE_TIMEOUT", 5.0, float)
+        if not 0 < database_timeout <= 60:
+            raise SettingsError(f"DATABASE_TIMEOUT must be between 0 and 60 seconds, not {database_timeout}")
         if retention_days < 1:
             raise SettingsError(f"ACTIVITY_RETENTION_DAYS must be at least 1, not {retention_days}")
         notify_at = get("NOTIFY_AT", "08:00")
@@ -122,6 +129,7 @@ class Settings:
             notify_at=notify_at,
             scheduler=get("SCHEDULER", "true").lower() not in ("0", "false", "no", "nej"),
             activity_retention_days=retention_days,
+            database_timeout=database_timeout,
         )
 
     def bot_framework_config(self) -> SimpleNamespace:

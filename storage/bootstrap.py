@@ -24,6 +24,8 @@ def _startup_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     with engine.connect() as conn:
+        # Waiting for another instance's migration may take longer than a statement may.
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK})
         conn.commit()
         try:

@@ -23,6 +23,7 @@ from domain.clock import Clock, aware
 
 DEFAULT_DATABASE_URL = "sqlite:///uppdragsbot.db"
 NOW = "uppdragsboten.now"
+DEFAULT_TIMEOUT = 5.0  # seconds any one wait on the database may take (DATABASE_TIMEOUT)
 log = logging.getLogger(__name__)
 
 
@@ -35,10 +36,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """An engine whose every wait is bounded by ``timeout`` seconds: connecting, a connection
+    from the pool, a lock, a statement (PostgreSQL), the write lock (SQLite)."""
     url = normalise_url(url or DEFAULT_DATABASE_URL)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record) -> None:
@@ -57,7 +60,16 @@ def make_engine(url: str | None = None) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Server-side bounds on every statement and lock wait, beside whatever options the URL has.
+    parsed = make_url(url)
+    millis = max(1, int(timeout * 1000))
+    options = " ".join(filter(None, [parsed.query.get("options"),
+                                     f"-c statement_timeout={millis} -c lock_timeout={millis}"]))
+    connect_args = {"options": options}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = max(1, round(timeout))
+    return create_engine(parsed.difference_update_query(["options"]), pool_pre_ping=True,
+                         pool_timeout=timeout, connect_args=connect_args)
 
 
 def dialect_insert(session: Session, model):

@@ -12,11 +12,17 @@ or several in one transaction, with a small function of its own:
 
 ``run`` hops to a worker thread so that the event loop keeps serving turns; ``run_sync``
 is the same for command-line code that has no event loop.
+
+Every wait is bounded (``timeout``, DATABASE_TIMEOUT): the engine bounds connecting, the pool,
+locks and statements, and ``run`` gives up after ``timeout`` with ``DatabaseTimeout`` even when
+the database does not answer at all (a frozen server). A transaction that is still running
+then is rolled back when it gets to its end: what a caller was told failed is never saved.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -25,19 +31,25 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.clock import Clock
-from storage.db import make_engine, ping, session_scope
+from storage.db import DEFAULT_TIMEOUT, make_engine, ping, session_scope
 
 T = TypeVar("T")
+PING_TIMEOUT = 1.0  # seconds: a health check answers at once, up or not
+
+
+class DatabaseTimeout(TimeoutError):
+    """The database did not answer in time; nothing of the transaction was committed."""
 
 
 class Database:
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.engine = engine
         self.clock = clock
+        self.timeout = timeout
 
     @classmethod
-    def connect(cls, url: str | None, clock: Clock) -> "Database":
-        return cls(make_engine(url), clock)
+    def connect(cls, url: str | None, clock: Clock, *, timeout: float = DEFAULT_TIMEOUT) -> "Database":
+        return cls(make_engine(url, timeout=timeout), clock, timeout=timeout)
 
     @property
     def dialect(self) -> str:
@@ -49,17 +61,29 @@ class Database:
         with session_scope(self.engine, self.clock) as session:
             yield session
 
-    def run_sync(self, work: Callable[..., T], /, **kwargs: Any) -> T:
-        """``work(session=…, **kwargs)`` in one transaction."""
+    def run_sync(self, work: Callable[..., T], /, *, _deadline: float | None = None, **kwargs: Any) -> T:
+        """``work(session=…, **kwargs)`` in one transaction (rolled back if past ``_deadline``)."""
         with self.session() as session:
-            return work(session=session, **kwargs)
+            result = work(session=session, **kwargs)
+            if _deadline is not None and time.monotonic() > _deadline:
+                raise DatabaseTimeout(f"{getattr(work, '__name__', work)} took longer than {self.timeout} s")
+            return result
 
     async def run(self, work: Callable[..., T], /, **kwargs: Any) -> T:
-        """``run_sync`` in a worker thread."""
-        return await asyncio.to_thread(self.run_sync, work, **kwargs)
+        """``run_sync`` in a worker thread, for at most ``timeout`` seconds."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(self.run_sync, work, _deadline=deadline, **kwargs), self.timeout)
+        except TimeoutError as exc:
+            raise DatabaseTimeout(f"the database did not answer within {self.timeout} s") from exc
 
     async def ping(self) -> bool:
-        return await asyncio.to_thread(ping, self.engine)
+        """Whether the database answers, within PING_TIMEOUT."""
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(ping, self.engine), min(PING_TIMEOUT, self.timeout))
+        except TimeoutError:
+            return False
 
     def dispose(self) -> None:
         self.engine.dispose()
