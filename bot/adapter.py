@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 
 from botbuilder.core import InvokeResponse, Middleware, TurnContext
 from botbuilder.integration.aiohttp import (

@@ -58,6 +58,16 @@ def _problem(activity: Activity) -> str | None:
     return None if usable else "serviceUrl must be an http(s) URL"
 
 
+AUTH_TIMEOUT = 10.0  # seconds to check a token, key fetching included (Teams waits 15 s)
+
+
+async def _authenticate(container: Container, activity: Activity, header: str):
+    """Check the request's token off the event loop: the SDK fetches and refreshes the signing
+    keys with blocking HTTP calls (cached for a day), which would stall every other request."""
+    check = container.authentication.authenticate_request(activity, header)
+    return await asyncio.wait_for(asyncio.to_thread(asyncio.run, check), AUTH_TIMEOUT)
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -93,7 +103,10 @@ async def messages(request: web.Request) -> web.Response:
     container = request.app[CONTAINER]
     auth_header = request.headers.get("Authorization", "")
     try:
-        auth_result = await container.authentication.authenticate_request(activity, auth_header)
+        auth_result = await _authenticate(container, activity, auth_header)
+    except TimeoutError:
+        log.error("Token keys could not be fetched within %s s; answering 503", AUTH_TIMEOUT)
+        return _error(503, "the token keys are not available right now; try again")
     except Exception as exc:  # noqa: BLE001 - every authentication failure is a 401
         log.warning("Rejected request to /api/messages: %s: %s", type(exc).__name__, exc)
         return _error(401, "unauthorized")

@@ -58,6 +58,7 @@ class FakeConnector:
         self.faults: dict[str, list[tuple[int, dict]]] = {}
         self.refused: list[tuple[str, int]] = []
         self.keys = [SigningKey.generate("test-key-1")]
+        self.key_delay = 0.0  # seconds the OpenID metadata and keys take to answer
         self.base_url = ""
         self._ids = itertools.count(1)
         self.app = web.Application()
@@ -91,6 +92,7 @@ class FakeConnector:
         return web.json_response({"id": activity["_id"]})
 
     async def _openid(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.key_delay)
         return web.json_response(
             {
                 "issuer": ISSUER,
@@ -101,6 +103,7 @@ class FakeConnector:
         )
 
     async def _keys(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.key_delay)
         return web.json_response({"keys": [key.jwk() for key in self.keys]})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 
@@ -224,3 +225,28 @@ async def test_malformed_ids_urls_and_nesting_are_refused_at_the_door(user, chan
 async def test_a_channel_id_with_a_message_id_is_an_ordinary_id(user):
     user.conversation_id = "19:c0ffee@thread.tacv2;messageid=1701234567890"
     assert visible_text(await user.say("status för TN-uppdrag")).splitlines()[0] == "Tekniska nämnden (TN)"
+
+
+async def test_slow_token_keys_do_not_stall_other_requests(secured_url, connector):
+    """The first authenticated request fetches the signing keys; while that takes its time,
+    everything else (here /healthz) is still served."""
+    connector.key_delay = 2.0
+    user = TeamsUser(secured_url, connector)
+    user.headers["Authorization"] = "Bearer " + connector.keys[0].token(APP_ID, service_url=connector.base_url)
+    authenticated = asyncio.create_task(user.post(typing_activity(user)))
+    await asyncio.sleep(0.3)  # the key fetch has begun
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{secured_url}/healthz") as resp:
+            assert resp.status == 200
+    assert not authenticated.done()
+    status, replies = await authenticated
+    assert status == 201 and replies == []
+
+
+async def test_token_keys_that_never_come_get_503_not_a_hang(secured_url, connector, monkeypatch):
+    monkeypatch.setattr("bot.app.AUTH_TIMEOUT", 0.5)
+    connector.key_delay = 2.0
+    user = TeamsUser(secured_url, connector)
+    user.headers["Authorization"] = "Bearer " + connector.keys[0].token(APP_ID, service_url=connector.base_url)
+    status, replies = await user.post(user.activity(text="status för TN-uppdrag"))
+    assert status == 503 and replies == []
