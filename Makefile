@@ -10,7 +10,7 @@ PLAYGROUND_STAMP := $(PLAYGROUND_DIR)/.installed-stamp
 PLAYWRIGHT_VERSION := 1.65.2
 PLAYWRIGHT_STAMP := $(VENV)/.playwright-$(PLAYWRIGHT_VERSION)
 
-.PHONY: install run test test-sqlite migrate import manifest clean playground playground-install browser-test-deps bench
+.PHONY: install run test fuzz test-sqlite migrate import manifest clean playground playground-install browser-test-deps bench
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ run: install
 ## monotonic clock (durations, thread and lock timeouts) real there; it does nothing otherwise.
 test: install
 	FAKETIME_DONT_FAKE_MONOTONIC=1 $(BIN)/python -m pytest
+
+## The fuzz test at full size: 5,000 generated activities over HTTP (make test posts 300).
+fuzz: install
+	FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests/e2e/test_fuzz.py
 
 migrate: install
 	$(BIN)/uppdragsbot migrate

@@ -68,6 +68,19 @@ async def _authenticate(container: Container, activity: Activity, header: str):
     return await asyncio.wait_for(asyncio.to_thread(asyncio.run, check), AUTH_TIMEOUT)
 
 
+def _invoke_reply(invoke_response) -> web.Response:
+    """An invoke's answer; 200 with no body when there is nothing to say."""
+    if invoke_response.body is None:
+        return web.Response(status=invoke_response.status)
+    try:
+        data = serializer_helper(invoke_response.body)
+    except Exception:  # noqa: BLE001 - the SDK builds some error answers it cannot serialise
+        # (adaptiveCard/action without a value: an Exception inside the body): say so plainly.
+        log.info("Invoke answer %s could not be serialised; answering with a plain error", invoke_response.status)
+        return _error(invoke_response.status, "the invoke could not be handled as sent")
+    return web.json_response(data=data, status=invoke_response.status)
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -115,11 +128,7 @@ async def messages(request: web.Request) -> web.Response:
         auth_result, activity, container.bot.on_turn
     )
     if invoke_response:
-        if invoke_response.body is None:
-            return web.Response(status=invoke_response.status)
-        return web.json_response(
-            data=serializer_helper(invoke_response.body), status=invoke_response.status
-        )
+        return _invoke_reply(invoke_response)
     return web.Response(status=201)
 
 

@@ -217,11 +217,12 @@ def _bot_names(activity: Activity) -> list[str]:
     entities that point at it."""
     recipient = activity.recipient
     names = [recipient.name] if recipient and recipient.name else []
-    for entity in activity.entities or []:
-        extra = getattr(entity, "additional_properties", None) or {}
-        mentioned = extra.get("mentioned") if isinstance(extra.get("mentioned"), dict) else {}
-        if entity.type == "mention" and recipient and mentioned.get("id") == recipient.id:
-            names += [mentioned["name"]] if mentioned.get("name") else []
+    for entity in activity.entities or []:  # as sent: any shape (a null entity, no type, …)
+        extra = getattr(entity, "additional_properties", None)
+        mentioned = extra.get("mentioned") if isinstance(extra, dict) else None
+        if (getattr(entity, "type", None) == "mention" and recipient and isinstance(mentioned, dict)
+                and mentioned.get("id") == recipient.id and isinstance(mentioned.get("name"), str)):
+            names.append(mentioned["name"])
     return names
 
 

@@ -250,3 +250,15 @@ async def test_token_keys_that_never_come_get_503_not_a_hang(secured_url, connec
     user.headers["Authorization"] = "Bearer " + connector.keys[0].token(APP_ID, service_url=connector.base_url)
     status, replies = await user.post(user.activity(text="status för TN-uppdrag"))
     assert status == 503 and replies == []
+
+
+async def test_an_adaptive_card_invoke_without_a_value_gets_400_not_500(user):
+    invoke = user.activity(type="invoke", name="adaptiveCard/action")
+    status, body = await post_for_body(user, invoke)
+    assert (status, json.loads(body)) == (400, {"error": "the invoke could not be handled as sent"})
+
+
+async def test_entities_of_any_shape_do_not_break_a_message(user):
+    status, replies = await user.post(user.activity(text="status för TN-uppdrag", entities=[None, {"type": None}]))
+    assert status == 201
+    assert visible_text(replies).splitlines()[0] == "Tekniska nämnden (TN)"
