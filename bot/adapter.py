@@ -11,7 +11,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from msrest.exceptions import ClientRequestError
 
 from bot.settings import Settings
@@ -70,10 +70,41 @@ def create_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthen
     return ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
 
 
+class HeldReplies:
+    """What a turn sends, held back until ``release`` (the adapter below collects it)."""
+
+    KEY = "uppdragsboten.held_replies"
+
+    def __init__(self, context: TurnContext) -> None:
+        self.activities: list[Activity] = []
+        self.holding = True
+        context.turn_state[self.KEY] = self
+
+    def drop(self) -> None:
+        self.activities = []
+
+    def release(self) -> list[Activity]:
+        self.holding = False
+        return self.activities
+
+
+class HoldingCloudAdapter(CloudAdapter):
+    """The CloudAdapter, but a turn that holds its replies (``HeldReplies``) sends nothing
+    until it releases them: invoke responses and traces still go out at once."""
+
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
+        held = context.turn_state.get(HeldReplies.KEY)
+        if held is not None and held.holding and not any(
+                a.type in (ActivityTypes.invoke_response, ActivityTypes.trace) for a in activities):
+            held.activities += activities
+            return [ResourceResponse(id="") for _ in activities]
+        return await super().send_activities(context, activities)
+
+
 def create_adapter(
     settings: Settings, authentication: ConfigurationBotFrameworkAuthentication
 ) -> CloudAdapter:
-    adapter = CloudAdapter(authentication)
+    adapter = HoldingCloudAdapter(authentication)
     adapter.use(TenantFilter(settings.allowed_tenant_ids))
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:

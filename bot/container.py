@@ -8,6 +8,7 @@ clock; nothing else creates engines, adapters, deliverers or clocks. Tests build
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from botbuilder.core import PrivateConversationState
@@ -70,7 +71,8 @@ class Container:
         dialog_state = PrivateConversationState(SqlStorage(self.db))
         router = Router(self.answers, self.db, dialog_state=dialog_state,
                         open_reporting=self.settings.open_reporting)
-        return UppdragsBot(self.answers, router, self.db, dialog_state=dialog_state)
+        return UppdragsBot(self.answers, router, self.db, dialog_state=dialog_state,
+                           lease=timedelta(seconds=self.settings.turn_lease_seconds))
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -1,9 +1,20 @@
 """The activity handler: the turn's bookkeeping around the router.
 
-Turns in one conversation run one at a time (a lock per conversation in this process); a
-turn whose dialog state was changed by another instance meanwhile is run again on fresh
-state; an activity Teams sends twice (it retries after 15 s) is handled once. What a turn
-means is the router's business (bot/router.py).
+What the user is shown is what is saved, and nothing is lost or doubled when a process dies:
+
+1. The incoming activity is claimed, with a lease (TURN_LEASE_SECONDS). A resend while the turn
+   runs is acknowledged and dropped; a resend after the claiming process died mid-turn (its
+   lease ran out) is handled again from the saved state.
+2. The turn runs with its replies held back (nothing reaches the user yet). If another
+   instance changed the dialog state meanwhile, the held replies are dropped and the turn runs
+   again on fresh state.
+3. The dialog state is saved; then the claim is completed with the held replies stored.
+4. The replies are sent and the claim marked delivered. A resend that finds replies stored
+   but not delivered (the process died while sending) gets them sent again.
+
+So a crash before 3 leaves the previous state and no replies; after 3, the saved state and
+its replies, delivered at least once. Turns in one conversation run one at a time in this
+process. What a turn means is the router's business (bot/router.py).
 """
 
 from __future__ import annotations
@@ -11,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from datetime import timedelta
 from http import HTTPStatus
 
 from botbuilder.core import ActivityHandler, BotState, InvokeResponse, TurnContext
-from botbuilder.schema import ActivityTypes, ChannelAccount
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot.adapter import acknowledge
+from bot.adapter import HeldReplies, acknowledge
 from bot.router import Router, installed_in, reply_to
 from dialogs.answers import Answers
 from dialogs.state import StateConflictError
@@ -28,8 +40,10 @@ TURN_ATTEMPTS = 3
 
 
 class UppdragsBot(ActivityHandler):
-    def __init__(self, answers: Answers, router: Router, db: Database, *, dialog_state: BotState):
+    def __init__(self, answers: Answers, router: Router, db: Database, *, dialog_state: BotState,
+                 lease: timedelta):
         self._answers = answers
+        self._lease = lease
         self._db = db
         self._router = router
         self._state = dialog_state
@@ -42,23 +56,51 @@ class UppdragsBot(ActivityHandler):
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
-                if not await self._db.run(bot_state.claim_activity, conversation_id=key, activity_id=activity.id):
-                    log.info("Ignoring activity %s sent again in %s", activity.id, key)
+            claimed = activity.type in (ActivityTypes.message, ActivityTypes.invoke) and bool(activity.id)
+            if claimed:
+                claim = await self._db.run(bot_state.claim_activity, conversation_id=key,
+                                           activity_id=activity.id, lease=self._lease)
+                if claim.outcome == "replay":
+                    log.info("Activity %s sent again in %s: sending its replies again", activity.id, key)
+                    await self._deliver(turn_context, [Activity().deserialize(r) for r in claim.replies])
+                if claim.outcome != "handle":
+                    log.info("Ignoring activity %s sent again in %s (%s)", activity.id, key, claim.outcome)
                     await acknowledge(turn_context)
                     return
             if activity.type == ActivityTypes.message:
                 await self._answers.remember(installed_in(turn_context))
-            for attempt in range(1, TURN_ATTEMPTS + 1):
-                try:
-                    await super().on_turn(turn_context)
-                    await self._state.save_changes(turn_context)
-                    return
-                except StateConflictError:
-                    if attempt == TURN_ATTEMPTS:
-                        raise
-                    log.info("Dialog state of %s changed meanwhile; running the turn again", key)
-                    await self._state.load(turn_context, force=True)
+            held = HeldReplies(turn_context)
+            try:
+                await self._run(turn_context, held)
+            finally:
+                replies = held.release()  # from here on (e.g. an error message) sends go out at once
+            if claimed:
+                await self._db.run(bot_state.complete_activity, conversation_id=key, activity_id=activity.id,
+                                   replies=[r.serialize() for r in replies])
+            await self._deliver(turn_context, replies)
+
+    async def _run(self, turn_context: TurnContext, held: HeldReplies) -> None:
+        """The turn, then its state saved; again on fresh state if another instance saved first."""
+        for attempt in range(1, TURN_ATTEMPTS + 1):
+            try:
+                await super().on_turn(turn_context)
+                await self._state.save_changes(turn_context)
+                return
+            except StateConflictError:
+                if attempt == TURN_ATTEMPTS:
+                    raise
+                log.info("Dialog state of %s changed meanwhile; running the turn again",
+                         turn_context.activity.conversation.id)
+                held.drop()
+                await self._state.load(turn_context, force=True)
+
+    async def _deliver(self, turn_context: TurnContext, replies: list[Activity]) -> None:
+        if replies:
+            await turn_context.adapter.send_activities(turn_context, replies)
+        activity = turn_context.activity
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
+            await self._db.run(bot_state.mark_delivered, conversation_id=activity.conversation.id,
+                               activity_id=activity.id)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._router.message(turn_context)

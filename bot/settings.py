@@ -47,6 +47,9 @@ class Settings:
     reminder_days: int = 5
     notify_at: str = "08:00"
     scheduler: bool = True
+    # How long a claimed turn is taken to be running: a resend after that (the instance that
+    # took it died) is handled again. Teams resends after 15 s without an answer.
+    turn_lease_seconds: float = 12.0
     # Seconds any one wait on the database may take before the turn gives up politely.
     database_timeout: float = 5.0
     # How long handled activity ids are kept to recognise Teams' resends (pruned nightly).
@@ -95,6 +98,9 @@ class Settings:
         notify_rate = number("NOTIFY_RATE", 30.0, float)
         retention_days = number("ACTIVITY_RETENTION_DAYS", 7)
         database_timeout = number("DATABASE_TIMEOUT", 5.0, float)
+        turn_lease = number("TURN_LEASE_SECONDS", 12.0, float)
+        if not 0 < turn_lease <= 300:
+            raise SettingsError(f"TURN_LEASE_SECONDS must be between 0 and 300 seconds, not {turn_lease}")
         if not 0 < database_timeout <= 60:
             raise SettingsError(f"DATABASE_TIMEOUT must be between 0 and 60 seconds, not {database_timeout}")
         if retention_days < 1:
@@ -130,6 +136,7 @@ class Settings:
             scheduler=get("SCHEDULER", "true").lower() not in ("0", "false", "no", "nej"),
             activity_retention_days=retention_days,
             database_timeout=database_timeout,
+            turn_lease_seconds=turn_lease,
         )
 
     def bot_framework_config(self) -> SimpleNamespace:

@@ -11,12 +11,15 @@ rollback would not undo it (the caller's "one transaction" would not be one on S
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Literal
 from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
+from domain.clock import aware
 from storage.db import dialect_insert, insert_new, now
 from storage.models import BotStateItem, ProcessedActivity
 
@@ -73,16 +76,62 @@ def delete_items(*, session: Session, keys: Iterable[str]) -> None:
         session.execute(delete(BotStateItem).where(BotStateItem.key.in_(keys)))
 
 
-def claim_activity(*, session: Session, conversation_id: str, activity_id: str) -> bool:
-    """True the first time an activity is claimed, False for a duplicate (e.g. a Teams resend).
+@dataclass(frozen=True)
+class Claim:
+    """What to do with an incoming activity.
 
-    On PostgreSQL a concurrent claim of the same activity waits for this transaction and
-    then gets False (or True if this one rolled back). Commit the claim in its own short
-    transaction before handling the activity: then a duplicate is never handled twice
-    (at most once), and does not wait for the first one's whole turn.
+    - ``handle``: new, or the claim of an instance that died mid-turn (its lease ran out);
+    - ``busy``: another turn is handling it right now (a resend while the first is running);
+    - ``replay``: handled, but its replies may not have reached the user: send ``replies``;
+    - ``done``: handled and answered.
     """
-    return insert_new(session, ProcessedActivity, unique=["activity_id", "conversation_id"],
-                      conversation_id=conversation_id, activity_id=activity_id, created_at=now(session))
+
+    outcome: Literal["handle", "busy", "replay", "done"]
+    replies: tuple[dict, ...] = ()
+
+
+def claim_activity(*, session: Session, conversation_id: str, activity_id: str, lease: timedelta) -> Claim:
+    """Claim an incoming activity for one turn (Teams resends one it got no answer to).
+
+    A claim is held for ``lease``; a turn that completes stores the replies it will send
+    (``complete_activity``) and marks them sent once they are (``mark_delivered``). On
+    PostgreSQL a concurrent claim of the same activity waits for this transaction.
+    """
+    if insert_new(session, ProcessedActivity, unique=["activity_id", "conversation_id"],
+                  conversation_id=conversation_id, activity_id=activity_id,
+                  created_at=now(session), claimed_at=now(session)):
+        return Claim("handle")
+    row = session.exec(
+        select(ProcessedActivity)
+        .where(ProcessedActivity.activity_id == activity_id, ProcessedActivity.conversation_id == conversation_id)
+        .with_for_update()
+    ).one()
+    if row.completed_at is None:
+        if aware(row.claimed_at or row.created_at) > now(session) - lease:
+            return Claim("busy")
+        row.claimed_at = now(session)  # the instance that claimed it died mid-turn: take over
+        session.add(row)
+        return Claim("handle")
+    if row.delivered_at is None and row.replies:
+        return Claim("replay", tuple(row.replies))
+    return Claim("done")
+
+
+def complete_activity(*, session: Session, conversation_id: str, activity_id: str, replies: list[dict]) -> None:
+    """The turn's state is saved: keep the replies it is about to send until they are sent."""
+    session.execute(
+        update(ProcessedActivity)
+        .where(ProcessedActivity.activity_id == activity_id, ProcessedActivity.conversation_id == conversation_id)
+        .values(completed_at=now(session), replies=replies or None, delivered_at=None if replies else now(session))
+    )
+
+
+def mark_delivered(*, session: Session, conversation_id: str, activity_id: str) -> None:
+    session.execute(
+        update(ProcessedActivity)
+        .where(ProcessedActivity.activity_id == activity_id, ProcessedActivity.conversation_id == conversation_id)
+        .values(delivered_at=now(session), replies=None)
+    )
 
 
 def prune_activities(*, session: Session, older_than: timedelta) -> int:

@@ -112,6 +112,10 @@ class ProcessedActivity(SQLModel, table=True):
     activity_id: str = Field(primary_key=True, max_length=300)
     conversation_id: str = Field(primary_key=True, max_length=400)
     created_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # the lease's start
+    completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # state saved
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # replies sent
+    replies: list | None = Field(default=None, sa_column=Column(JSON))  # held until delivered
 
 
 class Reporter(SQLModel, table=True):

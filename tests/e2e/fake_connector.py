@@ -59,6 +59,10 @@ class FakeConnector:
         self.refused: list[tuple[str, int]] = []
         self.keys = [SigningKey.generate("test-key-1")]
         self.key_delay = 0.0  # seconds the OpenID metadata and keys take to answer
+        # Conversations whose requests are held unanswered (a connector that hangs), and the
+        # requests that were held so far.
+        self.hold: set[str] = set()
+        self.held: list[str] = []
         self.base_url = ""
         self._ids = itertools.count(1)
         self.app = web.Application()
@@ -69,6 +73,7 @@ class FakeConnector:
         self.app.router.add_put(
             "/v3/conversations/{conversation_id}/activities/{activity_id}", self._send
         )
+        self.app.router.add_get("/v3/conversations/{conversation_id}/members/{member_id}", self._member)
         self.app.router.add_get("/openid/.well-known/openidconfiguration", self._openid)
         self.app.router.add_get("/openid/keys", self._keys)
 
@@ -76,8 +81,22 @@ class FakeConnector:
     def openid_url(self) -> str:
         return f"{self.base_url}/openid/.well-known/openidconfiguration"
 
+    async def _wait_while_held(self, request: web.Request) -> None:
+        conversation_id = request.match_info["conversation_id"]
+        if conversation_id in self.hold:
+            self.held.append(conversation_id)
+            while conversation_id in self.hold:
+                await asyncio.sleep(0.05)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        """A member of the conversation, as Teams describes one (with a UPN)."""
+        await self._wait_while_held(request)
+        member_id = request.match_info["member_id"]
+        return web.json_response({"id": member_id, "name": "Medlem", "userPrincipalName": f"{member_id}@kommun.se"})
+
     async def _send(self, request: web.Request) -> web.Response:
         """Record the activity, or answer with a fault queued for this conversation."""
+        await self._wait_while_held(request)
         faults = self.faults.get(request.match_info["conversation_id"])
         if faults:
             status, headers = faults.pop(0)

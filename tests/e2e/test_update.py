@@ -181,7 +181,12 @@ async def test_two_messages_at_once_are_both_answered(user):
     assert [status for status, _ in results] == [201, 201, 201]
     sent = [a for a in user.connector.activities if a["_conversation_id"] == user.conversation_id]
     headings = [visible_text([a]).splitlines()[0] for a in sent]
-    assert sorted(headings) == ["Kommunstyrelsen (KS)", "Tekniska nämnden (TN)", "Vilken status har uppdraget?"]
+    question = "Vilken status har uppdraget?"
+    assert sorted(set(headings)) == ["Kommunstyrelsen (KS)", "Tekniska nämnden (TN)", question]
+    assert headings.count("Kommunstyrelsen (KS)") == headings.count("Tekniska nämnden (TN)") == 1
+    # A status question handled after the update began is answered, then the question asked again.
+    answered_meanwhile = len([h for h in headings[headings.index(question):] if h != question])
+    assert headings.count(question) == 1 + answered_meanwhile
 
 
 async def test_a_resent_activity_is_handled_once(user, database_url):

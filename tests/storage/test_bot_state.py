@@ -123,26 +123,64 @@ def test_key_length_is_checked_on_every_database(prepared_engine):
         write(prepared_engine, "k" * 501, {})
 
 
-def claim(engine, activity_id, conversation_id="a:1", clock=CLOCK) -> bool:
+LEASE = timedelta(seconds=12)
+
+
+def claim(engine, activity_id, conversation_id="a:1", clock=CLOCK) -> str:
     with session_scope(engine, clock) as session:
         return bot_state.claim_activity(
-            session=session, conversation_id=conversation_id, activity_id=activity_id
-        )
+            session=session, conversation_id=conversation_id, activity_id=activity_id, lease=LEASE
+        ).outcome
+
+
+def handled(engine, activity_id, conversation_id="a:1", clock=CLOCK, replies=()) -> None:
+    """A claimed activity whose turn completed, with ``replies`` kept until delivered."""
+    assert claim(engine, activity_id, conversation_id, clock) == "handle"
+    with session_scope(engine, clock) as session:
+        bot_state.complete_activity(session=session, conversation_id=conversation_id, activity_id=activity_id,
+                                    replies=list(replies))
 
 
 def test_an_activity_is_claimed_once(prepared_engine):
-    assert claim(prepared_engine, "act-1") is True
-    assert claim(prepared_engine, "act-1") is False
-    assert claim(prepared_engine, "act-1", conversation_id="a:2") is True
-    assert claim(prepared_engine, "act-2") is True
+    assert claim(prepared_engine, "act-1") == "handle"
+    assert claim(prepared_engine, "act-1") == "busy"  # a resend while the first turn runs
+    assert claim(prepared_engine, "act-1", conversation_id="a:2") == "handle"
+    assert claim(prepared_engine, "act-2") == "handle"
 
 
 def test_a_failed_turn_does_not_keep_its_claim(prepared_engine):
     with pytest.raises(RuntimeError):
         with session_scope(prepared_engine, CLOCK) as session:
-            assert bot_state.claim_activity(session=session, conversation_id="a:1", activity_id="x")
+            assert bot_state.claim_activity(session=session, conversation_id="a:1", activity_id="x",
+                                            lease=LEASE).outcome == "handle"
             raise RuntimeError("turn failed")
-    assert claim(prepared_engine, "x") is True
+    assert claim(prepared_engine, "x") == "handle"
+
+
+def test_the_claim_of_a_turn_that_died_is_taken_over_after_its_lease(prepared_engine):
+    clock = clock_at(AT)
+    assert claim(prepared_engine, "x", clock=clock) == "handle"  # and the process dies mid-turn
+    clock.advance(seconds=11)
+    assert claim(prepared_engine, "x", clock=clock) == "busy"
+    clock.advance(seconds=2)
+    assert claim(prepared_engine, "x", clock=clock) == "handle"  # the lease ran out: handled again
+    assert claim(prepared_engine, "x", clock=clock) == "busy"  # and now that turn holds it
+
+
+def test_replies_are_replayed_until_delivered(prepared_engine):
+    replies = [{"type": "message", "text": "Sparat!"}, {"type": "message", "text": "Nästa fråga"}]
+    handled(prepared_engine, "x", replies=replies)
+    with session_scope(prepared_engine, CLOCK) as session:
+        again = bot_state.claim_activity(session=session, conversation_id="a:1", activity_id="x", lease=LEASE)
+    assert (again.outcome, list(again.replies)) == ("replay", replies)
+    with session_scope(prepared_engine, CLOCK) as session:
+        bot_state.mark_delivered(session=session, conversation_id="a:1", activity_id="x")
+    assert claim(prepared_engine, "x", clock=clock_at(AT + timedelta(hours=1))) == "done"
+
+
+def test_a_turn_with_nothing_to_say_is_done_at_once(prepared_engine):
+    handled(prepared_engine, "x")
+    assert claim(prepared_engine, "x", clock=clock_at(AT + timedelta(hours=1))) == "done"
 
 
 def prune(engine, clock, older_than) -> int:
@@ -153,11 +191,11 @@ def prune(engine, clock, older_than) -> int:
 def test_prune_forgets_claims_older_than_the_retention_only(prepared_engine):
     retention = timedelta(days=1)
     claims = clock_at(AT)  # when the activities arrive
-    claim(prepared_engine, "old", clock=claims)
+    handled(prepared_engine, "old", clock=claims)
     claims.advance(days=1)
-    claim(prepared_engine, "edge", clock=claims)  # exactly as old as the retention at pruning
+    handled(prepared_engine, "edge", clock=claims)  # exactly as old as the retention at pruning
     claims.advance(hours=12)
-    claim(prepared_engine, "new", clock=claims)
+    handled(prepared_engine, "new", clock=claims)
 
     pruner = clock_at(AT + timedelta(hours=23))  # the scheduler's clock
     assert prune(prepared_engine, pruner, retention) == 0  # nothing is a day old yet
@@ -166,6 +204,6 @@ def test_prune_forgets_claims_older_than_the_retention_only(prepared_engine):
     assert prune(prepared_engine, pruner, retention) == 0
 
     later = clock_at(AT + 2 * retention)
-    assert claim(prepared_engine, "old", clock=later) is True  # forgotten: claimable again
-    assert claim(prepared_engine, "edge", clock=later) is False
-    assert claim(prepared_engine, "new", clock=later) is False
+    assert claim(prepared_engine, "old", clock=later) == "handle"  # forgotten: claimable again
+    assert claim(prepared_engine, "edge", clock=later) == "done"
+    assert claim(prepared_engine, "new", clock=later) == "done"

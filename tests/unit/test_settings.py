@@ -63,10 +63,17 @@ def test_activity_retention_days():
 
 
 @pytest.mark.parametrize("name", ["PORT", "MAX_REQUEST_BYTES", "REMINDER_DAYS", "NOTIFY_RATE",
-                                  "ACTIVITY_RETENTION_DAYS", "DATABASE_TIMEOUT"])
+                                  "ACTIVITY_RETENTION_DAYS", "DATABASE_TIMEOUT", "TURN_LEASE_SECONDS"])
 def test_a_setting_that_is_not_a_number_is_named(name):
     with pytest.raises(SettingsError, match=f"^{name} must be a (whole )?number, not 'fem'$"):
         Settings.from_mapping({name: "fem"})
+
+
+def test_turn_lease():
+    assert Settings.from_mapping({}).turn_lease_seconds == 12.0
+    assert Settings.from_mapping({"TURN_LEASE_SECONDS": "30"}).turn_lease_seconds == 30.0
+    with pytest.raises(SettingsError, match="TURN_LEASE_SECONDS must be between 0 and 300 seconds, not 0.0"):
+        Settings.from_mapping({"TURN_LEASE_SECONDS": "0"})
 
 
 def test_database_timeout():
