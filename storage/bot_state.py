@@ -1,4 +1,5 @@
-"""Bot state items with e-tags (optimistic concurrency) and once-only activity handling.
+"""Bot state items with e-tags (optimistic concurrency), and claims of incoming activities
+(leased, completed with the replies to deliver; see bot/handler.py).
 
 Both work across processes sharing one PostgreSQL database: conflicting writers are told
 apart by conditional UPDATEs and by ``INSERT ... ON CONFLICT``, never by reading first.
