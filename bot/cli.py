@@ -146,14 +146,16 @@ def _notify(container: Container, args) -> int:
             print("error: --due sends what is due today; use --period with --dry-run", file=sys.stderr)
             return 2
         summaries = asyncio.run(run_due(container.db, container.deliverer,
-                                        reminder_days=container.settings.reminder_days))
+                                        reminder_days=container.settings.reminder_days,
+                                        lease=container.settings.notify_lease))
         for period, kind, summary in summaries:
             print(f"{kind.value} {period}: {summary.text()}")
         if not summaries:
             print("nothing is due today")
         return 0 if all(s.failed == 0 for _, _, s in summaries) else 1
     deliverer = None if args.dry_run else container.deliverer
-    summary = asyncio.run(notify(container.db, deliverer, args.period, args.kind, dry_run=args.dry_run))
+    summary = asyncio.run(notify(container.db, deliverer, args.period, args.kind, dry_run=args.dry_run,
+                                 lease=container.settings.notify_lease))
     if args.dry_run:
         for conversation_id, count in summary.planned:
             print(f"{conversation_id}\t{count} assignments")
@@ -168,11 +170,13 @@ def _notifications(container: Container, args) -> int:
     with container.db.session() as session:
         rows = outbox.report(session=session, period=period)
         counts = outbox.counts(session=session, period=period)
+        retaken = outbox.retaken(session=session, period=period)
     for row in rows:
         sent = row.sent_at.isoformat(timespec="seconds") if row.sent_at else "-"
         error = f"\t{row.last_error}" if row.last_error else ""
         print(f"{row.kind}\t{row.status}\tattempts={row.attempts}\tsent={sent}\t{row.conversation_id}{error}")
     print(", ".join(f"{status} {n}" for status, n in counts.items()))
+    print(f"taken over from a sender that died: {retaken} (each may have arrived twice)")
     return 0
 
 

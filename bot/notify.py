@@ -52,8 +52,15 @@ def _queue(*, session, period: Period, kind: NotificationKind) -> tuple[int, lis
 
 
 async def drain(db: Database, deliverer: Deliverer, *, worker: str | None = None,
-                batch: int = 100, concurrency: int = 50) -> Summary:
-    """Deliver everything claimable now; returns when nothing is left to claim."""
+                concurrency: int = 50, lease: timedelta = outbox.DEFAULT_LEASE) -> Summary:
+    """Deliver everything claimable now; returns when nothing is left to claim.
+
+    The in-flight window is kept as small as the connector allows: no more rows are claimed
+    than are sent at once, each is marked as its send completes, and the claims are renewed
+    while sending, so the rows of a sender that dies are taken over after ``lease``. What such
+    a sender had sent but not yet marked is sent again: at least once, at most ``concurrency``
+    messages twice per crash (``uppdragsbot notifications`` counts them).
+    """
     worker = worker or worker_name()
     summary = Summary()
     gate = asyncio.Semaphore(concurrency)
@@ -72,31 +79,40 @@ async def drain(db: Database, deliverer: Deliverer, *, worker: str | None = None
                          conversation_id=item.conversation_id)
             setattr(summary, outcome.status, getattr(summary, outcome.status) + 1)
 
+    async def keep_claims(ids: list[int]) -> None:
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            await db.run(outbox.renew, worker=worker, ids=ids)
+
     while True:
-        claimed = await db.run(outbox.claim, worker=worker, limit=batch)
+        claimed = await db.run(outbox.claim, worker=worker, limit=concurrency, lease=lease)
         if not claimed:
             return summary
-        await asyncio.gather(*(one(item) for item in claimed))
+        renewing = asyncio.create_task(keep_claims([item.id for item in claimed]))
+        try:
+            await asyncio.gather(*(one(item) for item in claimed))
+        finally:
+            renewing.cancel()
 
 
 async def notify(db: Database, deliverer: Deliverer | None, period: Period, kind: NotificationKind, *,
-                 dry_run: bool = False) -> Summary:
+                 dry_run: bool = False, lease: timedelta = outbox.DEFAULT_LEASE) -> Summary:
     kind = NotificationKind(kind)
     if dry_run:
         planned = await db.run(plan, period=period, kind=kind)
         return Summary(planned=[(p.conversation_id, p.assignments) for p in planned])
     created, planned = await db.run(_queue, period=period, kind=kind)
-    summary = await drain(db, deliverer) if deliverer else Summary()
+    summary = await drain(db, deliverer, lease=lease) if deliverer else Summary()
     summary.queued, summary.planned = created, planned
     log.info("Notifications %s %s: %s", kind.value, period.label, summary.text())
     return summary
 
 
-async def run_due(db: Database, deliverer: Deliverer, *,
-                  reminder_days: int) -> list[tuple[Period, NotificationKind, Summary]]:
+async def run_due(db: Database, deliverer: Deliverer, *, reminder_days: int,
+                  lease: timedelta = outbox.DEFAULT_LEASE) -> list[tuple[Period, NotificationKind, Summary]]:
     """What the scheduler runs each morning: every opening and reminder that is due today."""
     due = await db.run(calendar.due, today=today(db.clock), reminder_days=reminder_days)
-    return [(period, kind, await notify(db, deliverer, period, kind)) for period, kind in due]
+    return [(period, kind, await notify(db, deliverer, period, kind, lease=lease)) for period, kind in due]
 
 
 # --- database work (one transaction each) -----------------------------------------------------

@@ -34,10 +34,11 @@ def create_scheduler(container: Container) -> AsyncIOScheduler:
     hour, minute = (int(part) for part in settings.notify_at.split(":"))
 
     async def daily() -> None:
-        await run_due(container.db, container.deliverer, reminder_days=settings.reminder_days)
+        await run_due(container.db, container.deliverer, reminder_days=settings.reminder_days,
+                      lease=settings.notify_lease)
 
     async def retries() -> None:
-        await drain(container.db, container.deliverer)
+        await drain(container.db, container.deliverer, lease=settings.notify_lease)
 
     async def housekeeping() -> None:
         await prune_activities(container)

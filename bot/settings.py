@@ -8,6 +8,7 @@ that configuration from Azure Bot Service and the samples carries over unchanged
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ class Settings:
     reminder_days: int = 5
     notify_at: str = "08:00"
     scheduler: bool = True
+    # How long a notification claimed for sending is taken to be in flight: a sender renews its
+    # claims while working; those of one that died are sent again after this.
+    notify_lease_seconds: float = 60.0
     # How long a claimed turn is taken to be running: a resend after that (the instance that
     # took it died) is handled again. Teams resends after 15 s without an answer.
     turn_lease_seconds: float = 12.0
@@ -54,6 +58,10 @@ class Settings:
     database_timeout: float = 5.0
     # How long handled activity ids are kept to recognise Teams' resends (pruned nightly).
     activity_retention_days: int = 7
+
+    @property
+    def notify_lease(self) -> timedelta:
+        return timedelta(seconds=self.notify_lease_seconds)
 
     @property
     def local_mode(self) -> bool:
@@ -99,6 +107,9 @@ class Settings:
         retention_days = number("ACTIVITY_RETENTION_DAYS", 7)
         database_timeout = number("DATABASE_TIMEOUT", 5.0, float)
         turn_lease = number("TURN_LEASE_SECONDS", 12.0, float)
+        notify_lease = number("NOTIFY_LEASE_SECONDS", 60.0, float)
+        if not 1 <= notify_lease <= 3600:
+            raise SettingsError(f"NOTIFY_LEASE_SECONDS must be between 1 and 3600 seconds, not {notify_lease}")
         if not 0 < turn_lease <= 300:
             raise SettingsError(f"TURN_LEASE_SECONDS must be between 0 and 300 seconds, not {turn_lease}")
         if not 0 < database_timeout <= 60:
@@ -137,6 +148,7 @@ class Settings:
             activity_retention_days=retention_days,
             database_timeout=database_timeout,
             turn_lease_seconds=turn_lease,
+            notify_lease_seconds=notify_lease,
         )
 
     def bot_framework_config(self) -> SimpleNamespace:

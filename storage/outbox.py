@@ -29,7 +29,8 @@ from storage.models import DeliveryLog, Notification
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATUSES = (QUEUED, SENDING, SENT, FAILED)
-DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_LEASE = timedelta(seconds=60)  # a live sender renews its claims well before this
+RETAKEN = "lease of"  # in a "claimed" log entry: the row was taken over from a dead sender
 MAX_ERROR_LENGTH = 2000
 _INSERT_CHUNK = 500
 
@@ -179,10 +180,34 @@ def claim(
         status, previous = candidates[item.id]
         detail = f"by {worker}"
         if status == SENDING:
-            detail += f"; lease of {previous or 'unknown worker'} expired"
+            detail += f"; {RETAKEN} {previous or 'unknown worker'} expired"
         entries.append((item.id, "claimed", detail))
     _log(session, entries, now)
     return claimed
+
+
+def renew(*, session: Session, worker: str, ids: Sequence[int]) -> int:
+    """Extend ``worker``'s claims on ``ids`` (those still sending): it is alive and at it."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id.in_(list(ids)), Notification.status == SENDING, Notification.claimed_by == worker)
+        .values(claimed_at=db.now(session))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def retaken(*, session: Session, period: Period) -> int:
+    """How many notifications of ``period`` were taken over from a sender that died while
+    sending them: each may have reached its conversation twice (sent, but not yet marked)."""
+    return session.exec(
+        select(func.count(func.distinct(DeliveryLog.notification_id)))
+        .join(Notification, Notification.id == DeliveryLog.notification_id)
+        .where(Notification.year == period.year, Notification.term == period.term,
+               DeliveryLog.event == "claimed", DeliveryLog.detail.contains(RETAKEN))
+    ).one()
 
 
 def _finish(session: Session, notification_id: int, worker: str, values: dict) -> int | None:

@@ -62,6 +62,7 @@ class FakeConnector:
         # Conversations whose requests are held unanswered (a connector that hangs), and the
         # requests that were held so far.
         self.hold: set[str] = set()
+        self.send_delay = 0.0  # seconds each message takes to be accepted (a slow connector)
         self.held: list[str] = []
         self.base_url = ""
         self._ids = itertools.count(1)
@@ -97,6 +98,7 @@ class FakeConnector:
     async def _send(self, request: web.Request) -> web.Response:
         """Record the activity, or answer with a fault queued for this conversation."""
         await self._wait_while_held(request)
+        await asyncio.sleep(self.send_delay)
         faults = self.faults.get(request.match_info["conversation_id"])
         if faults:
             status, headers = faults.pop(0)

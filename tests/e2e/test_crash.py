@@ -15,16 +15,18 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 import aiohttp
 import pytest
 
 from domain.periods import Period
-from storage import queries
+from storage import conversations, queries, subscriptions
+from storage.bootstrap import prepare_database
 from storage.db import make_engine
 from tests.conftest import REPO
-from tests.e2e.conftest import TeamsUser
+from tests.e2e.conftest import BOT_ID, TeamsUser
 from tests.factories import database
 from tests.seen import visible_text
 
@@ -142,3 +144,61 @@ async def test_replies_lost_in_a_crash_are_sent_again_and_ja_is_not_a_comment(pr
     assert _comment(database_url) == "Beslut i nämnden i maj."
     status, again = await user.post(comment)  # a late resend once all is delivered: nothing twice
     assert (status, again) == (201, [])
+
+
+SUBSCRIBERS = 120
+
+
+def _subscribe_many(database_url: str, service_url: str) -> list[str]:
+    """The demo data, and SUBSCRIBERS personal chats that follow TN."""
+    engine = make_engine(database_url)
+    db = database(engine)
+    prepare_database(db, committees_file=None, demo_data=True)
+    ids = [f"a:prenumerant-{n}" for n in range(SUBSCRIBERS)]
+
+    def work(*, session) -> None:
+        for conversation_id in ids:
+            reference = {"bot": {"id": BOT_ID}, "conversation": {"id": conversation_id}, "channelId": "msteams",
+                         "serviceUrl": service_url, "user": {"id": "29:x"}}
+            conversations.save(session=session, conversation_id=conversation_id, service_url=service_url,
+                               reference=reference, conversation_type="personal")
+            subscriptions.subscribe(session=session, conversation_id=conversation_id, committee="TN")
+
+    db.run_sync(work)
+    engine.dispose()
+    return ids
+
+
+def _notify(database_url: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "NOTIFY_RATE": "20", "NOTIFY_LEASE_SECONDS": "2",
+           "SCHEDULER": "false"}
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "--env-file", "", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+async def test_notify_killed_midway_reaches_everyone_on_the_rerun(database_url, connector):
+    ids = _subscribe_many(database_url, connector.base_url)
+    connector.send_delay = 0.2
+    first = _notify(database_url, "notify", "--period", "T1 2022")
+    while len(connector.activities) < 20:  # well under way
+        assert first.poll() is None, first.stdout.read()
+        await asyncio.sleep(0.05)
+    first.kill()
+    first.wait(timeout=10)
+    reached_by_the_dead_run = {a["_conversation_id"] for a in connector.activities}
+    assert 0 < len(reached_by_the_dead_run) < SUBSCRIBERS
+
+    await asyncio.sleep(2.5)  # the dead run's claims lapse (NOTIFY_LEASE_SECONDS=2)
+    rerun = _notify(database_url, "notify", "--period", "T1 2022")
+    out, _ = await asyncio.to_thread(rerun.communicate, timeout=120)
+    assert rerun.returncode == 0, out
+
+    received = Counter(a["_conversation_id"] for a in connector.activities)
+    assert set(received) == set(ids)  # everyone, including those the dead run never reached
+    twice = {cid for cid, n in received.items() if n > 1}
+    assert twice <= reached_by_the_dead_run  # only what was in flight at the crash
+    log = _notify(database_url, "notifications", "--period", "T1 2022")
+    shown, _ = await asyncio.to_thread(log.communicate, timeout=60)
+    assert f"sent {SUBSCRIBERS}" in shown
+    retaken = int(shown.split("taken over from a sender that died: ")[1].split()[0])
+    assert len(twice) <= retaken <= 50  # at most the claims of one batch, and counted

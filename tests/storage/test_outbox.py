@@ -154,7 +154,8 @@ def test_failed_is_final(prepared_db):
 def test_stale_sending_is_reclaimed_after_the_lease(prepared_db):
     enqueue(prepared_db, ["a:1"])
     [item] = claim(prepared_db, worker="dead")
-    lease = timedelta(minutes=5)
+    lease = outbox.DEFAULT_LEASE  # a minute: a live sender renews its claims well before
+    assert lease == timedelta(seconds=60)
     assert claim(prepared_db, worker="w2", now=NOW + lease - timedelta(seconds=1)) == []
     assert claim(prepared_db, worker="w2", now=NOW + lease) == []  # older than the lease, not as old
     [taken] = claim(prepared_db, worker="w2", now=NOW + lease + timedelta(seconds=1))
@@ -209,7 +210,7 @@ def test_times_default_to_the_transactions_time(prepared_db, clock):
     """Without ``now``, due times, claims, leases and stamps follow the database's clock."""
     assert enqueue(prepared_db, ["a:1"]) == 1  # due at once
     [item] = claim(prepared_db, worker="dead")
-    clock.advance(minutes=5)
+    clock.advance(seconds=60)
     assert claim(prepared_db, worker="w2") == []  # the lease is not over yet
     clock.advance(seconds=1)
     [taken] = claim(prepared_db, worker="w2")
@@ -223,16 +224,16 @@ def test_times_default_to_the_transactions_time(prepared_db, clock):
     assert (again.id, again.attempts) == (item.id, 1)
     clock.advance(seconds=2)
     assert mark(prepared_db, "mark_sent", item.id, worker="w3") is True
-    assert report(prepared_db)[("opening", "a:1")] == ("sent", 1, "503", NOW + timedelta(minutes=5, seconds=33))
+    assert report(prepared_db)[("opening", "a:1")] == ("sent", 1, "503", NOW + timedelta(minutes=1, seconds=33))
     with prepared_db.session() as session:
         events = [(event, at) for event, _, at in outbox.log_of(session=session, notification_id=item.id)]
     assert events == [
         ("queued", NOW),
         ("claimed", NOW),
-        ("claimed", NOW + timedelta(minutes=5, seconds=1)),
-        ("retry", NOW + timedelta(minutes=5, seconds=1)),
-        ("claimed", NOW + timedelta(minutes=5, seconds=31)),
-        ("sent", NOW + timedelta(minutes=5, seconds=33)),
+        ("claimed", NOW + timedelta(minutes=1, seconds=1)),
+        ("retry", NOW + timedelta(minutes=1, seconds=1)),
+        ("claimed", NOW + timedelta(minutes=1, seconds=31)),
+        ("sent", NOW + timedelta(minutes=1, seconds=33)),
     ]
 
 
@@ -308,3 +309,16 @@ def test_a_claim_skips_rows_locked_by_an_open_claim(prepared_db):
         first.commit()
         second.commit()
     assert counts(prepared_db)["sending"] == 10
+
+
+def test_a_live_sender_keeps_its_claims_and_a_dead_ones_are_counted(prepared_db, clock):
+    enqueue(prepared_db, ["a:1", "a:2"])
+    first, second = claim(prepared_db, worker="alive")
+    clock.advance(seconds=50)
+    assert prepared_db.run_sync(outbox.renew, worker="alive", ids=[first.id]) == 1
+    assert prepared_db.run_sync(outbox.renew, worker="someone else", ids=[second.id]) == 0
+    clock.advance(seconds=20)  # 70 s after the claim: only the renewed one is still held
+    [taken] = claim(prepared_db, worker="w2")
+    assert taken.id == second.id
+    assert prepared_db.run_sync(outbox.retaken, period=T1) == 1
+    assert prepared_db.run_sync(outbox.retaken, period=Period(2024, 2)) == 0

@@ -63,10 +63,18 @@ def test_activity_retention_days():
 
 
 @pytest.mark.parametrize("name", ["PORT", "MAX_REQUEST_BYTES", "REMINDER_DAYS", "NOTIFY_RATE",
-                                  "ACTIVITY_RETENTION_DAYS", "DATABASE_TIMEOUT", "TURN_LEASE_SECONDS"])
+                                  "ACTIVITY_RETENTION_DAYS", "DATABASE_TIMEOUT", "TURN_LEASE_SECONDS",
+                                  "NOTIFY_LEASE_SECONDS"])
 def test_a_setting_that_is_not_a_number_is_named(name):
     with pytest.raises(SettingsError, match=f"^{name} must be a (whole )?number, not 'fem'$"):
         Settings.from_mapping({name: "fem"})
+
+
+def test_notify_lease():
+    assert Settings.from_mapping({}).notify_lease_seconds == 60.0
+    assert Settings.from_mapping({"NOTIFY_LEASE_SECONDS": "5"}).notify_lease.total_seconds() == 5
+    with pytest.raises(SettingsError, match="NOTIFY_LEASE_SECONDS must be between 1 and 3600 seconds, not 0.5"):
+        Settings.from_mapping({"NOTIFY_LEASE_SECONDS": "0.5"})
 
 
 def test_turn_lease():
