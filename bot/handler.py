@@ -62,7 +62,7 @@ class UppdragsBot(ActivityHandler):
                                            activity_id=activity.id, lease=self._lease)
                 if claim.outcome == "replay":
                     log.info("Activity %s sent again in %s: sending its replies again", activity.id, key)
-                    await self._deliver(turn_context, [Activity().deserialize(r) for r in claim.replies])
+                    await self._deliver(turn_context, [Activity().deserialize(r) for r in claim.replies], claimed)
                 if claim.outcome != "handle":
                     log.info("Ignoring activity %s sent again in %s (%s)", activity.id, key, claim.outcome)
                     await acknowledge(turn_context)
@@ -77,7 +77,7 @@ class UppdragsBot(ActivityHandler):
             if claimed:
                 await self._db.run(bot_state.complete_activity, conversation_id=key, activity_id=activity.id,
                                    replies=[r.serialize() for r in replies])
-            await self._deliver(turn_context, replies)
+            await self._deliver(turn_context, replies, claimed)
 
     async def _run(self, turn_context: TurnContext, held: HeldReplies) -> None:
         """The turn, then its state saved; again on fresh state if another instance saved first."""
@@ -94,11 +94,14 @@ class UppdragsBot(ActivityHandler):
                 held.drop()
                 await self._state.load(turn_context, force=True)
 
-    async def _deliver(self, turn_context: TurnContext, replies: list[Activity]) -> None:
-        if replies:
-            await turn_context.adapter.send_activities(turn_context, replies)
-        activity = turn_context.activity
-        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
+    async def _deliver(self, turn_context: TurnContext, replies: list[Activity], claimed: bool) -> None:
+        """Send a turn's replies; a claimed activity's stored replies are then marked delivered
+        (a claim completed without replies is delivered already)."""
+        if not replies:
+            return
+        await turn_context.adapter.send_activities(turn_context, replies)
+        if claimed:
+            activity = turn_context.activity
             await self._db.run(bot_state.mark_delivered, conversation_id=activity.conversation.id,
                                activity_id=activity.id)
 
