@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
@@ -12,8 +14,11 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
+from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 from msrest.exceptions import ClientRequestError
 
+from bot.delivery import PooledBotFrameworkAuthentication
+from bot.replies import ConnectorError, ReplySender
 from bot.settings import Settings
 from dialogs.copy import ERROR
 
@@ -66,8 +71,49 @@ class TenantFilter(Middleware):
         await logic()
 
 
-def create_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
-    return ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
+def create_authentication(settings: Settings) -> PooledBotFrameworkAuthentication:
+    """The SDK's authentication from the settings, with connector clients kept per service URL
+    (bot/delivery.py): turns and notifications reuse clients, tokens and connections."""
+    return PooledBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+
+
+class TokenChecks:
+    """Checks a request's token on an event loop of its own, in one thread.
+
+    The SDK fetches and refreshes the token signing keys with blocking HTTP calls (cached for
+    a day), which would stall every other request on the bot's loop. A request without a
+    token has nothing to fetch and is checked on the caller's loop.
+    """
+
+    def __init__(self, authentication: BotFrameworkAuthentication) -> None:
+        self._authentication = authentication
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _checking_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=self._loop.run_forever, name="token-checks", daemon=True)
+                self._thread.start()
+            return self._loop
+
+    async def check(self, activity: Activity, header: str, *, timeout: float) -> AuthenticateRequestResult:
+        check = self._authentication.authenticate_request(activity, header)
+        if not header:
+            return await asyncio.wait_for(check, timeout)
+        future = asyncio.run_coroutine_threadsafe(check, self._checking_loop())
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=2)
+            if not thread.is_alive():
+                loop.close()
 
 
 class HeldReplies:
@@ -88,27 +134,43 @@ class HeldReplies:
         return self.activities
 
 
+_NOT_SENT = (ActivityTypes.invoke_response, ActivityTypes.trace, "delay")  # the SDK's own business
+
+
 class HoldingCloudAdapter(CloudAdapter):
     """The CloudAdapter, but a turn that holds its replies (``HeldReplies``) sends nothing
-    until it releases them: invoke responses and traces still go out at once."""
+    until it releases them (invoke responses and traces still go out at once), and a turn's
+    replies go out on the pooled aiohttp session of ``replies`` (bot/replies.py)."""
+
+    def __init__(self, authentication: BotFrameworkAuthentication, replies: ReplySender | None = None):
+        super().__init__(authentication)
+        self.replies = replies
 
     async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
         held = context.turn_state.get(HeldReplies.KEY)
-        if held is not None and held.holding and not any(
-                a.type in (ActivityTypes.invoke_response, ActivityTypes.trace) for a in activities):
+        if held is not None and held.holding and not any(a.type in _NOT_SENT for a in activities):
             held.activities += activities
             return [ResourceResponse(id="") for _ in activities]
-        return await super().send_activities(context, activities)
+        if self.replies is None or held is None or any(a.type in _NOT_SENT for a in activities):
+            # Proactive messages (bot/delivery.py) keep the SDK's path: the Deliverer
+            # classifies and retries its errors and counts every request against its rate.
+            return await super().send_activities(context, activities)
+        connector_client = context.turn_state.get(self.BOT_CONNECTOR_CLIENT_KEY)
+        responses = []
+        for activity in activities:
+            activity.id = None
+            responses.append(await self.replies.send(connector_client, activity))
+        return responses
 
 
 def create_adapter(
-    settings: Settings, authentication: ConfigurationBotFrameworkAuthentication
+    settings: Settings, authentication: BotFrameworkAuthentication, replies: ReplySender | None = None
 ) -> CloudAdapter:
-    adapter = HoldingCloudAdapter(authentication)
+    adapter = HoldingCloudAdapter(authentication, replies)
     adapter.use(TenantFilter(settings.allowed_tenant_ids))
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
-        if isinstance(error, ClientRequestError):
+        if isinstance(error, ClientRequestError) or (isinstance(error, ConnectorError) and error.status is None):
             # The Bot Connector could not be reached: telling the user would fail too.
             log.error("Could not reach the Bot Connector at %s: %s", context.activity.service_url, error)
             return

@@ -61,13 +61,6 @@ def _problem(activity: Activity) -> str | None:
 AUTH_TIMEOUT = 10.0  # seconds to check a token, key fetching included (Teams waits 15 s)
 
 
-async def _authenticate(container: Container, activity: Activity, header: str):
-    """Check the request's token off the event loop: the SDK fetches and refreshes the signing
-    keys with blocking HTTP calls (cached for a day), which would stall every other request."""
-    check = container.authentication.authenticate_request(activity, header)
-    return await asyncio.wait_for(asyncio.to_thread(asyncio.run, check), AUTH_TIMEOUT)
-
-
 def _invoke_reply(invoke_response) -> web.Response:
     """An invoke's answer; 200 with no body when there is nothing to say."""
     if invoke_response.body is None:
@@ -116,7 +109,7 @@ async def messages(request: web.Request) -> web.Response:
     container = request.app[CONTAINER]
     auth_header = request.headers.get("Authorization", "")
     try:
-        auth_result = await _authenticate(container, activity, auth_header)
+        auth_result = await container.token_checks.check(activity, auth_header, timeout=AUTH_TIMEOUT)
     except TimeoutError:
         log.error("Token keys could not be fetched within %s s; answering 503", AUTH_TIMEOUT)
         return _error(503, "the token keys are not available right now; try again")
@@ -144,7 +137,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     container = app[CONTAINER]
     await asyncio.to_thread(container.prepare_database)
     yield
-    container.close()
+    await container.aclose()
 
 
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:

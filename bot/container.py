@@ -12,14 +12,12 @@ from datetime import timedelta
 from functools import cached_property
 
 from botbuilder.core import PrivateConversationState
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 
-from bot.adapter import create_adapter, create_authentication
-from bot.delivery import Deliverer
+from bot.adapter import TokenChecks, create_adapter, create_authentication
+from bot.delivery import Deliverer, PooledBotFrameworkAuthentication
 from bot.handler import UppdragsBot
+from bot.replies import ReplySender
 from bot.router import Router
 from bot.settings import Settings
 from dialogs.answers import Answers
@@ -49,12 +47,20 @@ class Container:
                          demo_data=self.settings.load_demo_data if demo is None else demo)
 
     @cached_property
-    def authentication(self) -> ConfigurationBotFrameworkAuthentication:
+    def authentication(self) -> PooledBotFrameworkAuthentication:
         return create_authentication(self.settings)
 
     @cached_property
+    def token_checks(self) -> TokenChecks:
+        return TokenChecks(self.authentication)
+
+    @cached_property
+    def replies(self) -> ReplySender:
+        return ReplySender()
+
+    @cached_property
     def adapter(self) -> CloudAdapter:
-        return create_adapter(self.settings, self.authentication)
+        return create_adapter(self.settings, self.authentication, self.replies)
 
     @cached_property
     def deliverer(self) -> Deliverer:
@@ -73,6 +79,16 @@ class Container:
                         open_reporting=self.settings.open_reporting)
         return UppdragsBot(self.answers, router, self.db, dialog_state=dialog_state,
                            lease=timedelta(seconds=self.settings.turn_lease_seconds))
+
+    async def aclose(self) -> None:
+        """Close what the running bot opened: the reply session, pooled clients, the engine."""
+        if "replies" in self.__dict__:
+            await self.replies.close()
+        if "token_checks" in self.__dict__:
+            self.token_checks.close()
+        if "authentication" in self.__dict__:
+            self.authentication.close()
+        self.close()
 
     def close(self) -> None:
         if "db" in self.__dict__:

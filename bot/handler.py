@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from dataclasses import asdict
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -29,10 +30,11 @@ from botbuilder.core import ActivityHandler, BotState, InvokeResponse, TurnConte
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.adapter import HeldReplies, acknowledge
+from bot.replies import activity_json
 from bot.router import Router, installed_in, reply_to
-from dialogs.answers import Answers
-from dialogs.state import StateConflictError
-from storage import bot_state
+from dialogs.answers import Answers, InstalledIn
+from dialogs.state import SqlStorage, StateConflictError, TurnUnit
+from storage import bot_state, conversations
 from storage.gateway import Database
 
 log = logging.getLogger(__name__)
@@ -57,26 +59,32 @@ class UppdragsBot(ActivityHandler):
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
             claimed = activity.type in (ActivityTypes.message, ActivityTypes.invoke) and bool(activity.id)
-            if claimed:
-                claim = await self._db.run(bot_state.claim_activity, conversation_id=key,
-                                           activity_id=activity.id, lease=self._lease)
-                if claim.outcome == "replay":
-                    log.info("Activity %s sent again in %s: sending its replies again", activity.id, key)
-                    await self._deliver(turn_context, [Activity().deserialize(r) for r in claim.replies], claimed)
-                if claim.outcome != "handle":
-                    log.info("Ignoring activity %s sent again in %s (%s)", activity.id, key, claim.outcome)
-                    await acknowledge(turn_context)
-                    return
-            if activity.type == ActivityTypes.message:
-                await self._answers.remember(installed_in(turn_context))
+            state_key = _storage_key(self._state, turn_context)
+            claim, preloaded = await self._db.run(
+                _begin, conversation_id=key, activity_id=activity.id if claimed else None, lease=self._lease,
+                installed=installed_in(turn_context) if activity.type == ActivityTypes.message else None,
+                state_keys=[state_key] if state_key else [])
+            if claim.outcome == "replay":
+                log.info("Activity %s sent again in %s: sending its replies again", activity.id, key)
+                await self._deliver(turn_context, [Activity().deserialize(r) for r in claim.replies], claimed)
+            if claim.outcome != "handle":
+                log.info("Ignoring activity %s sent again in %s (%s)", activity.id, key, claim.outcome)
+                await acknowledge(turn_context)
+                return
             held = HeldReplies(turn_context)
+            unit = TurnUnit(preloaded=preloaded)
+            if claimed:
+                unit.with_write = lambda *, session: bot_state.complete_activity(
+                    session=session, conversation_id=key, activity_id=activity.id,
+                    replies=[activity_json(r) for r in held.activities])
             try:
-                await self._run(turn_context, held)
+                with SqlStorage.turn(unit):
+                    await self._run(turn_context, held)
             finally:
                 replies = held.release()  # from here on (e.g. an error message) sends go out at once
-            if claimed:
+            if claimed and not unit.written:
                 await self._db.run(bot_state.complete_activity, conversation_id=key, activity_id=activity.id,
-                                   replies=[r.serialize() for r in replies])
+                                   replies=[activity_json(r) for r in replies])
             await self._deliver(turn_context, replies, claimed)
 
     async def _run(self, turn_context: TurnContext, held: HeldReplies) -> None:
@@ -130,3 +138,26 @@ class UppdragsBot(ActivityHandler):
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._answers.uninstalled(turn_context.activity.conversation.id)
+
+
+def _begin(*, session, conversation_id: str, activity_id: str | None, lease: timedelta,
+           installed: InstalledIn | None, state_keys: list[str]):
+    """A turn's bookkeeping before it runs, in one transaction: claim the activity (when it has
+    an id), keep the conversation's reference fresh (its serviceUrl can change) and read the
+    dialog state the turn will need."""
+    claim = (bot_state.claim_activity(session=session, conversation_id=conversation_id,
+                                      activity_id=activity_id, lease=lease)
+             if activity_id else bot_state.Claim("handle"))
+    if claim.outcome != "handle":
+        return claim, {}
+    if installed is not None:
+        conversations.save(session=session, **asdict(installed))
+    found = bot_state.read_items(session=session, keys=state_keys)
+    return claim, {key: found.get(key) for key in state_keys}
+
+
+def _storage_key(state: BotState, turn_context: TurnContext) -> str | None:
+    try:
+        return state.get_storage_key(turn_context)
+    except Exception:  # noqa: BLE001 - an activity the state has no key for (no sender)
+        return None

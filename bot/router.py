@@ -79,11 +79,12 @@ def reply_to(context: TurnContext) -> Reply:
 
 def installed_in(context: TurnContext) -> InstalledIn:
     activity = context.activity
-    reference = TurnContext.get_conversation_reference(activity)
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    reference.pop("activityId", None)  # a later message starts its own thread, it answers none
     return InstalledIn(
         conversation_id=activity.conversation.id,
         service_url=activity.service_url,
-        reference=reference.serialize(),
+        reference=reference,
         tenant_id=tenant_of(activity),
         conversation_type=activity.conversation.conversation_type,
     )

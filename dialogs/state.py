@@ -22,7 +22,10 @@ Azure storages use). Each stored item's e-tag is handed to BotState as ``"e_tag"
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
@@ -157,6 +160,25 @@ def _decode_item(data: dict, etag: str) -> object:
     return item
 
 
+@dataclass
+class TurnUnit:
+    """What one turn's state reads and writes share with the turn's own bookkeeping, so that a
+    turn costs the database as few transactions as it can.
+
+    ``preloaded``: items read in the transaction that claimed the turn (``None`` = absent);
+    a ``read`` of exactly those keys is answered from here, once (a forced reload after a
+    conflict reads the database again). ``with_write``: storage work committed in the same
+    transaction as the turn's state write, if the turn writes state; ``written`` tells.
+    """
+
+    preloaded: dict[str, tuple[dict, str] | None] = field(default_factory=dict)
+    with_write: Callable[..., None] | None = None
+    written: bool = False
+
+
+_UNIT: ContextVar[TurnUnit | None] = ContextVar("uppdragsboten.turn_unit", default=None)
+
+
 class SqlStorage(Storage):
     """Stores bot state in the ``bot_state`` table; the DB work runs in a worker thread.
 
@@ -169,8 +191,24 @@ class SqlStorage(Storage):
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @staticmethod
+    @contextmanager
+    def turn(unit: TurnUnit) -> Iterator[TurnUnit]:
+        """Reads and writes inside this block (the current task) share ``unit``."""
+        token = _UNIT.set(unit)
+        try:
+            yield unit
+        finally:
+            _UNIT.reset(token)
+
     async def read(self, keys: list[str]) -> dict[str, object]:
-        items = await self._db.run(bot_state.read_items, keys=list(keys or ()))
+        keys = list(keys or ())
+        unit = _UNIT.get()
+        if unit is not None and keys and all(key in unit.preloaded for key in keys):
+            found = {key: unit.preloaded.pop(key) for key in keys}
+            items = {key: item for key, item in found.items() if item is not None}
+        else:
+            items = await self._db.run(bot_state.read_items, keys=keys)
         return {key: _decode_item(data, etag) for key, (data, etag) in items.items()}
 
     async def write(self, changes: dict[str, object]) -> None:
@@ -180,16 +218,24 @@ class SqlStorage(Storage):
             return
         encoded = {key: _encode_item(value) for key, value in changes.items()}
 
+        unit = _UNIT.get()
+        also = unit.with_write if unit is not None else None
+
         def work(*, session) -> dict[str, str]:
-            return {
+            etags = {
                 key: bot_state.write_item(session=session, key=key, data=data, expected_etag=expected)
                 for key, (expected, data) in encoded.items()
             }
+            if also is not None:
+                also(session=session)
+            return etags
 
         try:
             new_etags = await self._db.run(work)
         except bot_state.ETagConflict as conflict:
             raise StateConflictError(conflict.key) from conflict
+        if unit is not None and also is not None:
+            unit.written = True
         for key, value in changes.items():  # only once everything is committed
             if isinstance(value, dict):
                 value[ETAG] = new_etags[key]
