@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
-from dialogs import cards
+from dialogs import cards, lookup
 from dialogs.actions import Origin, ShowStatus
 from dialogs.copy import (
     ASSIGNMENT_GONE,
@@ -23,7 +23,6 @@ from dialogs.copy import (
     UNREADABLE_BUTTON,
     literal,
 )
-from dialogs.language.search import Document, rank
 from dialogs.language.understand import StatusQuery
 from domain import rules
 from domain.clock import Clock, today
@@ -76,12 +75,20 @@ class Answers:
     def __init__(self, db: Database, clock: Clock):
         self._db = db
         self._clock = clock
+        self._committees: tuple[Committee, ...] = ()
 
     def today(self) -> date:
         return today(self._clock)
 
     async def committees(self) -> list[Committee]:
-        return await self._db.run(queries.list_committees)
+        """The committees: configuration (COMMITTEES_FILE, synced when a process starts), so
+        read once per process."""
+        if not self._committees:
+            self._committees = tuple(await self._db.run(queries.list_committees))
+        return list(self._committees)
+
+    async def _known(self) -> dict[str, Committee]:
+        return {c.abbreviation: c for c in await self.committees()}
 
     # --- fixed answers ------------------------------------------------------------------------
 
@@ -127,7 +134,7 @@ class Answers:
     # --- status, one assignment, history ---------------------------------------------------------
 
     async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> None:
-        await reply(await self._db.run(self._status, query=query, page=max(1, page)))
+        await reply(await self._db.run(self._status, query=query, page=max(1, page), known=await self._known()))
 
     async def assignment(self, reply: Reply, assignment_id: int, period: Period | None) -> None:
         await reply(await self._db.run(self._assignment, assignment_id=assignment_id, period=period))
@@ -138,7 +145,7 @@ class Answers:
     async def refreshed_card(self, origin: Origin | None, assignment_id: int, period: Period, note: str) -> dict:
         """The card a saved update came from, drawn again with the new status."""
         if origin is not None:
-            card = await self._db.run(self._status, query=origin.query, page=origin.page)
+            card = await self._db.run(self._status, query=origin.query, page=origin.page, known=await self._known())
         else:
             card = await self._db.run(self._assignment, assignment_id=assignment_id, period=period)
         if isinstance(card, str):
@@ -147,32 +154,46 @@ class Answers:
 
     # --- the work, in one transaction each --------------------------------------------------------
 
-    def _status(self, *, session, query: StatusQuery, page: int) -> str | dict:
-        committees = {c.abbreviation: c for c in queries.list_committees(session=session)}
+    def _status(self, *, session, query: StatusQuery, page: int, known: dict[str, Committee]) -> str | dict:
+        committees = known
         facts = queries.period_facts(session=session, today=self.today())
         period = query.period or rules.default_period(facts, year=query.year)
-        statuses = queries.find_statuses(
-            session=session, period=period, committees=query.committees, categories=query.categories,
-        )
+        awaiting = rules.awaits_reports(period, facts)
         if query.text:
-            found = _search(statuses, query.text)
-            if not found and (query.committees or query.categories) and statuses:
+            found = [s for s, _ in lookup.find(session, query.text, period, committees=query.committees,
+                                               categories=query.categories)]
+            if not found and (query.committees or query.categories) and queries.list_statuses(
+                    session=session, period=period, committees=query.committees,
+                    categories=query.categories, limit=0).total:
                 # "KS dagvatten" without a match: the committee's list is the better answer.
                 query = replace(query, text=None)
-                found = statuses
-            statuses = found
-            if not statuses:
+            elif not found:
                 return cards.suggestions_card(
                     f"Jag hittade inget uppdrag i {period.label} som handlar om ”{query.text}”. "
                     "Prova med andra ord eller fråga efter en nämnd.",
                     EXAMPLES,
                 )
-            if len(statuses) == 1:
-                return _assignment_card(session, statuses[0])
-        awaiting = rules.awaits_reports(period, facts)
-        if not statuses or (awaiting and StatusCategory.NOT_REPORTED not in query.categories):
+            elif len(found) == 1:
+                return _assignment_card(session, found[0])
+            elif awaiting and StatusCategory.NOT_REPORTED not in query.categories:
+                return _nothing_found(query, period, committees, list(facts.reported), awaiting)
+            else:
+                return _list_card(query, period, found, len(found), Counter(s.category for s in found),
+                                  committees, page=1)
+        if awaiting and StatusCategory.NOT_REPORTED not in query.categories:
             return _nothing_found(query, period, committees, list(facts.reported), awaiting)
-        return _list_card(query, period, statuses, committees, page)
+        page = max(1, page)
+        listed = queries.list_statuses(session=session, period=period, committees=query.committees,
+                                       categories=query.categories, offset=(page - 1) * cards.PAGE_SIZE,
+                                       limit=cards.PAGE_SIZE)
+        if not listed.total:
+            return _nothing_found(query, period, committees, list(facts.reported), awaiting)
+        if not listed.statuses:  # a page past the end (the list shrank): its last page
+            page = -(-listed.total // cards.PAGE_SIZE)
+            listed = queries.list_statuses(session=session, period=period, committees=query.committees,
+                                           categories=query.categories, offset=(page - 1) * cards.PAGE_SIZE,
+                                           limit=cards.PAGE_SIZE)
+        return _list_card(query, period, listed.statuses, listed.total, listed.counts, committees, page)
 
     def _assignment(self, *, session, assignment_id: int, period: Period | None) -> str | dict:
         period = period or queries.default_period(session=session, today=self.today())
@@ -183,12 +204,13 @@ class Answers:
 
     def _history(self, *, session, text: str) -> str | dict:
         period = queries.default_period(session=session, today=self.today())
-        found = _search(queries.find_statuses(session=session, period=period), text)
+        found = lookup.find(session, text, period, limit=1)
         if not found:
             return cards.suggestions_card(f"Jag hittade inget uppdrag som handlar om ”{text}”.", EXAMPLES)
-        reports = queries.history(session=session, assignment_id=found[0].assignment_id)
+        first = found[0][0]
+        reports = queries.history(session=session, assignment_id=first.assignment_id)
         if not reports:
-            return f"Det finns inga rapporter för ”{literal(found[0].title)}” ännu."
+            return f"Det finns inga rapporter för ”{literal(first.title)}” ännu."
         return cards.history_card(reports)
 
 
@@ -247,12 +269,6 @@ def _names(abbreviations: Sequence[str], known: dict[str, Committee]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
 
 
-def _search(statuses: Sequence[AssignmentStatus], text: str) -> list[AssignmentStatus]:
-    by_id = {s.assignment_id: s for s in statuses}
-    documents = [Document(s.assignment_id, s.title, s.comment or "") for s in statuses]
-    return [by_id[key] for key, _score in rank(text, documents)]
-
-
 def _heading(query: StatusQuery, committees: dict[str, Committee]) -> str:
     if query.text:
         return f"Sökresultat för ”{query.text}”"
@@ -263,21 +279,23 @@ def _list_card(
     query: StatusQuery,
     period: Period,
     statuses: list[AssignmentStatus],
+    total: int,
+    counts: Counter | dict,
     committees: dict[str, Committee],
     page: int,
 ) -> dict:
-    pages = max(1, -(-len(statuses) // cards.PAGE_SIZE))
+    """One page of a list (``statuses``: that page, or a whole search result on page 1)."""
+    pages = max(1, -(-total // cards.PAGE_SIZE))
     page = min(page, pages)
-    start = (page - 1) * cards.PAGE_SIZE
     fixed = replace(query, period=period, year=None)  # the same list, whatever today is
     more = ShowStatus(fixed, page + 1) if page < pages else None
     origin = Origin(fixed, page)
     return cards.status_list_card(
-        statuses[start : start + cards.PAGE_SIZE],
+        statuses[: cards.PAGE_SIZE],
         title=_heading(query, committees),
         period=period,
-        total=len(statuses),
-        counts=Counter(s.category for s in statuses),
+        total=total,
+        counts=Counter(counts),
         page=page,
         more=more,
         filter_text=describe_filter(query.categories),

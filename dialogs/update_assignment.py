@@ -25,7 +25,7 @@ from botbuilder.dialogs.prompts import (
 )
 from botbuilder.schema import ActivityTypes
 
-from dialogs import cards
+from dialogs import cards, lookup
 from dialogs.actions import DialogAnswer, Origin
 from dialogs.actions import parse as parse_action
 from dialogs.cancel_and_help import AnswerQuestion, CancelAndHelpDialog, Understand
@@ -36,7 +36,6 @@ from dialogs.copy import (
     OTHER_DIALOG_BUTTON,
     literal,
 )
-from dialogs.language.search import Document, rank
 from dialogs.language.understand import Intent, StatusQuery, UpdateRequest
 from dialogs.state import register_state_class
 from domain import rules
@@ -180,7 +179,7 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
         update.token = update.token or uuid.uuid4().hex[:12]
         if update.period is None:
             update.period = await self._db.run(queries.default_period, today=today(self._db.clock))
-        if not await self._db.run(queries.find_statuses, period=update.period):
+        if not await self._db.run(queries.count_statuses, period=update.period):
             await step.context.send_activity(
                 f"Det finns inga uppdrag för {update.period.label} att uppdatera. Uppdateringen avbröts. "
                 "Ange en annan period, till exempel ”uppdatera linjenätet T1 2022”."
@@ -349,12 +348,10 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
 
     @staticmethod
     def _search(*, session, text: str, period: Period) -> list[AssignmentStatus]:
-        statuses = queries.find_statuses(session=session, period=period)
-        by_id = {s.assignment_id: s for s in statuses}
-        ranked = rank(text, [Document(s.assignment_id, s.title, "") for s in statuses])
+        ranked = lookup.find(session, text, period, comments=False)
         if len(ranked) > 1 and ranked[0][1] - ranked[1][1] >= CLEAR_WINNER:
             ranked = ranked[:1]  # one clearly best title
-        return [by_id[key] for key, _ in ranked]
+        return [status for status, _ in ranked]
 
     @staticmethod
     def _reports_for_anything(*, session, update: Update) -> bool:
@@ -365,8 +362,8 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
         mine = reporters.committees_of(session=session, principals=update.reporter.principals)
         if mine:
             return queries.find_statuses(session=session, period=update.period, committees=mine)
-        everything = queries.find_statuses(session=session, period=update.period)
-        return everything if len(everything) <= cards.CHOICES_MAX else []
+        everything = queries.list_statuses(session=session, period=update.period, limit=cards.CHOICES_MAX + 1)
+        return everything.statuses if everything.total <= cards.CHOICES_MAX else []
 
     def _may_update(self, session, update: Update, status: AssignmentStatus) -> bool:
         return self._open_reporting or reporters.may_update(

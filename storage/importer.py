@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from domain.periods import Period
 from domain.report_format import Report, ReportFormatError, parse_report
-from storage import queries
+from storage import queries, search_index
 from storage.db import now
 from storage.gateway import Database
 from storage.models import Assignment, AssignmentCommittee, CommitteeRow, StatusReport
@@ -35,76 +36,73 @@ class ImportResult:
 
 
 def import_report(*, session: Session, report: Report, source: str) -> ImportResult:
-    """Add the report's assignments and statuses; re-importing the same report adds nothing."""
+    """Add the report's assignments and statuses; re-importing the same report adds nothing.
+
+    In bulk: a few statements per BATCH items (find, insert what is new with RETURNING),
+    whatever the report's size; the caller's transaction makes it all-or-nothing.
+    """
     committee_ids = {row.abbreviation: row.id for row in session.exec(select(CommitteeRow))}
     period_row = queries.ensure_period(session=session, period=report.period)
     created = added = unchanged = 0
-    for item in report.items:
-        assignment = session.exec(
-            select(Assignment).where(
-                Assignment.year == report.period.year, Assignment.title == item.title
-            )
-        ).first()
-        if assignment is None:
-            assignment = Assignment(title=item.title, year=report.period.year, source=source,
-                                    created_at=now(session))
-            session.add(assignment)
-            session.flush()
-            created += 1
-        _link_committees(session, assignment.id, item.committees, item.lead_committee, committee_ids)
-        current = session.exec(
-            select(StatusReport)
-            .where(
-                StatusReport.assignment_id == assignment.id,
-                StatusReport.period_id == period_row.id,
-            )
-            .order_by(StatusReport.id.desc())
-        ).first()
-        if current is not None and (current.category, current.sentence, current.comment) == (
-            item.category.value,
-            item.status_sentence,
-            item.comment,
-        ):
-            unchanged += 1
-            continue
-        queries.add_status_report(
-            session=session,
-            assignment_id=assignment.id,
-            period=report.period,
-            category=item.category,
-            sentence=item.status_sentence,
-            comment=item.comment,
-            source=source,
-        )
-        added += 1
+    touched: set[int] = set()
+    for start in range(0, len(report.items), BATCH):
+        items = report.items[start:start + BATCH]
+        ids, new = _assignments(session, report.period.year, items, source)
+        created += new
+        _link_committees(session, items, ids, committee_ids)
+        current = queries.current_reports(session=session, assignment_ids=sorted(set(ids.values())),
+                                          period=report.period)
+        rows = []
+        for item in items:
+            assignment_id = ids[item.title]
+            now_there = current.get(assignment_id)
+            wanted = (item.category.value, item.status_sentence, item.comment)
+            if now_there is not None and (now_there.category, now_there.sentence, now_there.comment) == wanted:
+                unchanged += 1
+                continue
+            rows.append(dict(assignment_id=assignment_id, period_id=period_row.id, category=item.category.value,
+                             sentence=item.status_sentence, comment=item.comment, author_id=None,
+                             author_name=None, source=source, created_at=now(session)))
+            current[assignment_id] = StatusReport(**rows[-1])
+            touched.add(assignment_id)
+        queries.add_status_reports(session=session, rows=rows, index=False)
+        added += len(rows)
+        touched.update(ids.values())
+    search_index.update(session, touched)
     return ImportResult(report.period, created, added, unchanged)
 
 
-def _link_committees(
-    session: Session,
-    assignment_id: int,
-    abbreviations: tuple[str, ...],
-    lead: str | None,
-    committee_ids: dict[str, int],
-) -> None:
-    linked = {
-        link.committee_id
-        for link in session.exec(
-            select(AssignmentCommittee).where(AssignmentCommittee.assignment_id == assignment_id)
-        )
-    }
-    for position, abbreviation in enumerate(abbreviations):
-        committee_id = committee_ids[abbreviation]
-        if committee_id not in linked:
-            session.add(
-                AssignmentCommittee(
-                    assignment_id=assignment_id,
-                    committee_id=committee_id,
-                    is_lead=abbreviation == lead,
-                    position=position,
-                )
-            )
-    session.flush()
+BATCH = 1000  # report items per round of statements
+
+
+def _assignments(session: Session, year: int, items, source: str) -> tuple[dict[str, int], int]:
+    """{title: assignment id} for the items, creating the assignments that are new."""
+    titles = list(dict.fromkeys(item.title for item in items))
+    ids = dict(session.execute(
+        select(Assignment.title, Assignment.id).where(Assignment.year == year, Assignment.title.in_(titles))).all())
+    missing = [t for t in titles if t not in ids]
+    if missing:
+        rows = [dict(title=t, year=year, source=source, created_at=now(session)) for t in missing]
+        result = session.execute(insert(Assignment).returning(Assignment.title, Assignment.id,
+                                                              sort_by_parameter_order=True), rows)
+        ids.update(dict(result.all()))
+    return ids, len(missing)
+
+
+def _link_committees(session: Session, items, ids: dict[str, int], committee_ids: dict[str, int]) -> None:
+    linked = set(session.execute(
+        select(AssignmentCommittee.assignment_id, AssignmentCommittee.committee_id)
+        .where(AssignmentCommittee.assignment_id.in_(sorted(set(ids.values()))))).all())
+    rows = []
+    for item in items:
+        for position, abbreviation in enumerate(item.committees):
+            key = (ids[item.title], committee_ids[abbreviation])
+            if key not in linked:
+                linked.add(key)
+                rows.append(dict(assignment_id=key[0], committee_id=key[1],
+                                 is_lead=abbreviation == item.lead_committee, position=position))
+    if rows:
+        session.execute(insert(AssignmentCommittee), rows)
 
 
 def import_text(

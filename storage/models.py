@@ -68,6 +68,22 @@ class StatusReport(SQLModel, table=True):
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
+class CurrentStatus(SQLModel, table=True):
+    """The newest report per assignment and period: what lists, counts and filters read.
+
+    Kept by ``storage.queries.add_status_report`` in the transaction that adds the report.
+    Assignments of a period without a report have no row (they are "Ej rapporterat").
+    """
+
+    __tablename__ = "current_status"
+    __table_args__ = (Index("ix_current_status_period", "period_id", "category", "assignment_id"),)
+
+    assignment_id: int = Field(foreign_key="assignment.id", primary_key=True)
+    period_id: int = Field(foreign_key="reporting_period.id", primary_key=True)
+    report_id: int = Field(foreign_key="status_report.id")
+    category: str = Field(max_length=40)
+
+
 class Conversation(SQLModel, table=True):
     """A Teams conversation the bot is in (personal chat, group chat or channel).
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, insert, literal, union, update
 from sqlmodel import Session, select
 
 from domain import rules
@@ -19,12 +20,14 @@ from domain.periods import DEFAULT_CALENDAR, Period, ReportingCalendar
 from domain.records import AssignmentStatus
 from domain.rules import PeriodFacts
 from domain.statuses import StatusCategory
+from storage import search_index
 from storage.calendar import open_for_reporting
-from storage.db import now
+from storage.db import dialect_insert, now
 from storage.models import (
     Assignment,
     AssignmentCommittee,
     CommitteeRow,
+    CurrentStatus,
     ReportingPeriod,
     StatusReport,
 )
@@ -78,18 +81,30 @@ def ensure_period(
 
 
 def reported_periods(*, session: Session) -> list[Period]:
-    """Periods that have at least one status report, newest first."""
+    """Periods that have at least one status report, newest first (one index probe a period)."""
+    has_report = select(StatusReport.id).where(StatusReport.period_id == ReportingPeriod.id).exists()
     rows = session.exec(
         select(ReportingPeriod.year, ReportingPeriod.term)
-        .where(ReportingPeriod.id.in_(select(StatusReport.period_id).distinct()))
+        .where(has_report)
         .order_by(ReportingPeriod.year.desc(), ReportingPeriod.term.desc())
     )
     return [Period(year, term) for year, term in rows]
 
 
+def assignment_years(*, session: Session) -> list[int]:
+    """The years assignments were given for, ascending: one index probe a year (a loose index
+    scan), where ``SELECT DISTINCT year`` reads the whole index."""
+    years: list[int] = []
+    year = session.exec(select(func.min(Assignment.year))).one()
+    while year is not None:
+        years.append(year)
+        year = session.exec(select(func.min(Assignment.year)).where(Assignment.year > year)).one()
+    return years
+
+
 def period_facts(*, session: Session, today: date) -> PeriodFacts:
     """What ``rules.default_period`` needs to choose a period (one transaction)."""
-    years = session.exec(select(Assignment.year).distinct()).all()
+    years = assignment_years(session=session)
     return PeriodFacts(
         today=today,
         reported=tuple(reported_periods(session=session)),
@@ -121,28 +136,107 @@ def find_statuses(
     An assignment belongs to a period when it was given for that year or has a report in
     it. ``committees`` (abbreviations) and ``categories`` narrow the result; empty = all.
     """
+    return list_statuses(session=session, period=period, committees=committees, categories=categories).statuses
+
+
+@dataclass(frozen=True)
+class StatusList:
+    """One page of a period's statuses, with what the whole list holds."""
+
+    statuses: list[AssignmentStatus]  # the page, in the order the assignments were added
+    total: int
+    counts: dict[StatusCategory, int]  # over the whole list
+
+
+def list_statuses(
+    *,
+    session: Session,
+    period: Period,
+    committees: Iterable[str] = (),
+    categories: Iterable[StatusCategory] = (),
+    within: object | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> StatusList:
+    """``find_statuses`` as one page (``offset``, ``limit``), counted and filtered in SQL.
+
+    ``within``: a SELECT of assignment ids to keep (a search index match).
+    """
     period_row = _period_row(session, period)
-    reported_ids = (
-        select(StatusReport.assignment_id).where(StatusReport.period_id == period_row.id)
-        if period_row
-        else None
-    )
-    stmt = select(Assignment)
-    in_period = Assignment.year == period.year
-    stmt = stmt.where(or_(in_period, Assignment.id.in_(reported_ids)) if reported_ids is not None else in_period)
-    wanted = {c.upper() for c in committees}
+    chosen = _filtered(period, period_row, committees, categories, within).subquery()
+    counts = {
+        StatusCategory(category): count
+        for category, count in session.execute(
+            select(chosen.c.category, func.count()).group_by(chosen.c.category))
+    }
+    ids_statement = select(chosen.c.id).order_by(chosen.c.id).offset(max(0, offset))
+    if limit is not None:
+        ids_statement = ids_statement.limit(limit)
+    ids = list(session.execute(ids_statement).scalars())
+    return StatusList(_by_ids(session, ids, period, period_row), sum(counts.values()), counts)
+
+
+def count_statuses(*, session: Session, period: Period) -> int:
+    """How many assignments ``period`` has (given for its year or reported in it)."""
+    chosen = _filtered(period, _period_row(session, period), (), (), None).subquery()
+    return session.execute(select(func.count()).select_from(chosen)).scalar_one()
+
+
+def search_statuses(
+    *,
+    session: Session,
+    period: Period,
+    heads: Sequence[str],
+    tails: Sequence[str],
+    committees: Iterable[str] = (),
+    categories: Iterable[StatusCategory] = (),
+    limit: int = 300,
+) -> list[tuple[AssignmentStatus, search_index.Indexed]]:
+    """The period's statuses whose assignment the search index finds by ``heads``/``tails``
+    (``domain.words.query_terms``), newest assignments first, at most ``limit``, each with
+    the words the index holds for it (to rank them without reading the comments again)."""
+    matched = search_index.match(session, heads, tails)
+    if matched is None:
+        return []
+    period_row = _period_row(session, period)
+    chosen = _filtered(period, period_row, committees, categories, matched).subquery()
+    ids = list(session.execute(select(chosen.c.id).order_by(chosen.c.id.desc()).limit(limit)).scalars())
+    statuses = _by_ids(session, sorted(ids), period, period_row)
+    words = search_index.indexed(session, ids)
+    return [(status, words[status.assignment_id]) for status in statuses if status.assignment_id in words]
+
+
+def _filtered(period: Period, period_row: ReportingPeriod | None, committees: Iterable[str],
+              categories: Iterable[StatusCategory], within):
+    """SELECT (id, category) of the period's assignments that pass the filters."""
+    period_id = period_row.id if period_row is not None else -1
+    members = union(
+        select(Assignment.id.label("id")).where(Assignment.year == period.year),
+        select(CurrentStatus.assignment_id.label("id")).where(CurrentStatus.period_id == period_id),
+    ).subquery()
+    category = func.coalesce(CurrentStatus.category, literal(StatusCategory.NOT_REPORTED.value))
+    statement = select(members.c.id.label("id"), category.label("category")).select_from(members).outerjoin(
+        CurrentStatus, and_(CurrentStatus.assignment_id == members.c.id, CurrentStatus.period_id == period_id))
+    wanted = sorted({c.upper() for c in committees})
     if wanted:
-        stmt = stmt.where(
-            Assignment.id.in_(
-                select(AssignmentCommittee.assignment_id)
-                .join(CommitteeRow, CommitteeRow.id == AssignmentCommittee.committee_id)
-                .where(CommitteeRow.abbreviation.in_(wanted))
-            )
-        )
-    assignments = list(session.exec(stmt.order_by(Assignment.id)))
-    statuses = _build(session, assignments, period, period_row)
-    chosen = set(categories)
-    return [s for s in statuses if not chosen or s.category in chosen]
+        statement = statement.where(members.c.id.in_(
+            select(AssignmentCommittee.assignment_id)
+            .join(CommitteeRow, CommitteeRow.id == AssignmentCommittee.committee_id)
+            .where(CommitteeRow.abbreviation.in_(wanted))))
+    chosen = sorted({c.value for c in categories})
+    if chosen:
+        statement = statement.where(category.in_(chosen))
+    if within is not None:
+        statement = statement.where(members.c.id.in_(within))
+    return statement
+
+
+def _by_ids(session: Session, ids: list[int], period: Period,
+            period_row: ReportingPeriod | None) -> list[AssignmentStatus]:
+    if not ids:
+        return []
+    assignments = {a.id: a for a in session.exec(select(Assignment).where(Assignment.id.in_(ids)))}
+    return _build(session, [assignments[i] for i in ids if i in assignments], period, period_row)
 
 
 def get_status(*, session: Session, assignment_id: int, period: Period) -> AssignmentStatus | None:
@@ -171,8 +265,8 @@ def current_report_id(*, session: Session, assignment_id: int, period: Period) -
     if period_row is None:
         return 0
     return session.exec(
-        select(func.coalesce(func.max(StatusReport.id), 0)).where(
-            StatusReport.assignment_id == assignment_id, StatusReport.period_id == period_row.id
+        select(func.coalesce(func.max(CurrentStatus.report_id), 0)).where(
+            CurrentStatus.assignment_id == assignment_id, CurrentStatus.period_id == period_row.id
         )
     ).one()
 
@@ -221,7 +315,43 @@ def add_status_report(
     )
     session.add(report)
     session.flush()
+    _make_current(session, [report])
+    search_index.update(session, [assignment_id])
     return report
+
+
+def add_status_reports(*, session: Session, rows: Sequence[dict], index: bool = True) -> list[int]:
+    """Append many reports (``StatusReport`` fields) in one statement; each becomes current
+    (rows for the same assignment and period: the last one). Returns their ids in order.
+    ``index=False`` leaves updating the search index to the caller (once, for many)."""
+    if not rows:
+        return []
+    ids = list(session.execute(insert(StatusReport).returning(StatusReport.id, sort_by_parameter_order=True),
+                               list(rows)).scalars())
+    newest = {}
+    for report_id, row in zip(ids, rows):
+        newest[(row["assignment_id"], row["period_id"])] = StatusReport(id=report_id, **row)
+    _make_current(session, list(newest.values()))
+    if index:
+        search_index.update(session, {row["assignment_id"] for row in rows})
+    return ids
+
+
+def current_reports(*, session: Session, assignment_ids: Sequence[int], period: Period) -> dict[int, StatusReport]:
+    """The current report of each of these assignments in ``period`` (those that have one)."""
+    return _current_reports(session, list(assignment_ids), _period_row(session, period))
+
+
+def _make_current(session: Session, reports: Sequence[StatusReport]) -> None:
+    """The reports (just added, so the newest) become their assignment's current one."""
+    if not reports:
+        return
+    rows = [{"assignment_id": r.assignment_id, "period_id": r.period_id, "report_id": r.id,
+             "category": r.category} for r in reports]
+    statement = dialect_insert(session, CurrentStatus)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["assignment_id", "period_id"],
+        set_={"report_id": statement.excluded.report_id, "category": statement.excluded.category}), rows)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -259,12 +389,11 @@ def _committees_of(session: Session, assignment_ids: list[int]) -> dict[int, Com
 def _current_reports(session: Session, assignment_ids: list[int], period_row: ReportingPeriod | None) -> dict[int, StatusReport]:
     if period_row is None or not assignment_ids:
         return {}
-    newest = (
-        select(func.max(StatusReport.id))
-        .where(StatusReport.period_id == period_row.id, StatusReport.assignment_id.in_(assignment_ids))
-        .group_by(StatusReport.assignment_id)
+    rows = session.exec(
+        select(StatusReport)
+        .join(CurrentStatus, CurrentStatus.report_id == StatusReport.id)
+        .where(CurrentStatus.period_id == period_row.id, CurrentStatus.assignment_id.in_(assignment_ids))
     )
-    rows = session.exec(select(StatusReport).where(StatusReport.id.in_(newest)))
     return {row.assignment_id: row for row in rows}
 
 

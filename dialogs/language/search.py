@@ -12,28 +12,14 @@ is the first or last part of a compound in the document ("dagvatten" ~
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from rapidfuzz import fuzz
 
-from domain.text import fold
+from domain.words import MIN_STEM, STOP_WORDS, stem, words
 
-# Words that carry no search meaning: Swedish function words, question words and the
-# words every message about assignments contains.
-STOP_WORDS = frozenset(
-    """
-    alla allt andra att av bara bli blir blivit både då dem den denna dess dessa det detta
-    din du där efter eller en ej er ett fram från för gå går gjort gör göra ha hade har
-    hos hur här i in inom inte jag kan kom kommer man med mellan men mer min mitt mot mycket
-    mig många ni nu när någon något några nåt och om oss på samt se sedan sig sin sina ska
-    skall skulle som så ta till under upp ut utan vad var vara varit vi vid vilka vilken
-    vilket vill vår våra än är åt över
-    uppdrag uppdraget uppdragen uppdragens uppdragets status statusen läge läget visa lista
-    händer hänt hände gick arbete arbetet arbeta arbetar
-    """.split()
-)
+__all__ = ["STOP_WORDS", "Document", "rank", "similarity", "stem", "words"]
 
 TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 0.6
@@ -49,31 +35,11 @@ WORD_CUTOFF = 85  # below this, two words (or a word and a compound part) do not
 # are mostly about something else.
 DEFAULT_THRESHOLD = 40.0
 
-# Definite and plural endings, longest first; a stem keeps at least MIN_STEM letters.
-_SUFFIXES = (
-    "arnas", "ernas", "ornas", "arna", "erna", "orna", "ens", "ets", "en", "et", "na", "ar", "er", "or",
-)
-MIN_STEM = 4
-_WORD = re.compile(r"[^\W_]+")
-
-
 @dataclass(frozen=True)
 class Document:
     key: int
     title: str
     body: str  # the comment text, may be ""
-
-
-def words(text: str) -> list[str]:
-    """The folded search words of a text: no stop words, no single characters."""
-    return [w for w in _WORD.findall(fold(text or "")) if len(w) > 1 and w not in STOP_WORDS]
-
-
-def stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
-            return word[: -len(suffix)]
-    return word
 
 
 def similarity(query_word: str, word: str) -> float:
@@ -106,13 +72,23 @@ def rank(
     *,
     limit: int = 10,
     threshold: float = DEFAULT_THRESHOLD,
+    terms: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> list[tuple[int, float]]:
-    """Keys of the documents matching ``query`` with scores 0..100, best first."""
+    """Keys of the documents matching ``query`` with scores 0..100, best first.
+
+    ``terms``: the (heads, tails) the search index found the documents by
+    (``domain.words.query_terms``); only document words the index could have found by them
+    are compared, so that ranking many long documents stays cheap.
+    """
     query_words = list(dict.fromkeys(words(query)))
     if not query_words or limit <= 0:
         return []
     indexed = [(doc.key, set(words(doc.title)), set(words(doc.body))) for doc in documents]
     vocabulary = set().union(*(title | body for _, title, body in indexed)) if indexed else set()
+    if terms is not None:
+        heads, tails = tuple(terms[0]), tuple(terms[1])
+        vocabulary = {w for w in vocabulary if w.startswith(heads) or w[::-1].startswith(tails)
+                      or stem(w)[::-1].startswith(tails)}
     best_for = {q: {w: s for w in vocabulary if (s := similarity(q, w))} for q in query_words}
 
     results = []

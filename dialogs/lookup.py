@@ -1,0 +1,40 @@
+"""Finding assignments by what people write about them: the index finds, the ranker ranks.
+
+The database's full-text index (storage/search_index.py) finds the period's assignments with a
+word that starts or ends like a word of the question (``domain.words.query_terms``); the
+Swedish-aware ranker (dialogs/language/search.py) scores those. When nothing is found, the
+same is tried once more with each word's halves, for a typo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dialogs.language.search import Document, rank
+from domain.periods import Period
+from domain.records import AssignmentStatus
+from domain.statuses import StatusCategory
+from domain.words import query_terms
+from storage import queries
+
+CANDIDATES = 300  # assignments ranked at most per question (the newest the index finds)
+
+
+def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
+         categories: Iterable[StatusCategory] = (), comments: bool = True,
+         limit: int = 10) -> list[tuple[AssignmentStatus, float]]:
+    """The period's assignments matching ``text``, best first, with their scores.
+
+    ``comments=False`` ranks by titles only (choosing the assignment to update).
+    """
+    committees, categories = tuple(committees), tuple(categories)
+    for fuzzy in (False, True):
+        heads, tails = query_terms(text, fuzzy=fuzzy)
+        found = queries.search_statuses(session=session, period=period, heads=heads, tails=tails,
+                                        committees=committees, categories=categories, limit=CANDIDATES)
+        by_id = {status.assignment_id: status for status, _ in found}
+        documents = [Document(s.assignment_id, words.title, words.body if comments else "") for s, words in found]
+        ranked = rank(text, documents, limit=limit, terms=(heads, tails))
+        if ranked:
+            return [(by_id[key], score) for key, score in ranked]
+    return []

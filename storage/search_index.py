@@ -1,0 +1,155 @@
+"""The full-text index over assignments: their title and the comments of their current reports.
+
+One row per assignment (keyed by its id) with the folded search words of the title, of its
+current comments (every period's) and, reversed, of both (``domain.words.index_terms``).
+Questions are prefix queries (``domain.words.query_terms``): a word's stem as the head of an
+index word ("dagvat*" finds "dagvattenhantering") or, reversed, as its tail ("vandring" in
+"trygghetsvandring"). What the index finds, dialogs/language/search.py ranks.
+
+- SQLite: an FTS5 table (``unicode61`` tokens, diacritics kept: å, ä and ö are letters).
+- PostgreSQL: the word lists with two ``tsvector`` columns and GIN indexes, ``simple``
+  configuration: the words are folded and stemmed here, the same way for both databases (the
+  ``swedish`` snowball stemmer would stem them a second time, differently).
+
+``update`` is called in the transaction that changes a title or a current report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from domain.words import index_terms
+
+TABLE = "assignment_search"
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """An assignment as the index holds it: its title words and comment words."""
+
+    assignment_id: int
+    title: str
+    body: str
+
+
+def _dialect(bind: Connection | Session) -> str:
+    return bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+
+
+def create(bind: Connection) -> None:
+    if _dialect(bind) == "sqlite":
+        bind.execute(text(
+            f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, body, tails, "
+            "tokenize = 'unicode61 remove_diacritics 0')"))
+        return
+    bind.execute(text(
+        f"CREATE TABLE {TABLE} (assignment_id integer PRIMARY KEY REFERENCES assignment(id), "
+        "title text NOT NULL, body text NOT NULL, tails text NOT NULL, "
+        "document tsvector NOT NULL, tail_document tsvector NOT NULL)"))
+    bind.execute(text(f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING gin (document)"))
+    bind.execute(text(f"CREATE INDEX ix_{TABLE}_tails ON {TABLE} USING gin (tail_document)"))
+
+
+def drop(bind: Connection) -> None:
+    bind.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+
+
+def _sources(bind, assignment_ids: Sequence[int] | None) -> dict[int, tuple[str, list[str]]]:
+    where = "WHERE a.id IN :ids" if assignment_ids is not None else ""
+    statement = text(
+        "SELECT a.id, a.title, r.comment FROM assignment a "
+        "LEFT JOIN current_status c ON c.assignment_id = a.id "
+        f"LEFT JOIN status_report r ON r.id = c.report_id {where} ORDER BY a.id")
+    params = {}
+    if assignment_ids is not None:
+        statement = statement.bindparams(bindparam("ids", expanding=True))
+        params = {"ids": list(assignment_ids)}
+    found: dict[int, tuple[str, list[str]]] = {}
+    for assignment_id, title, comment in bind.execute(statement, params):
+        _, comments = found.setdefault(assignment_id, (title, []))
+        if comment:
+            comments.append(comment)
+    return found
+
+
+def update(bind: Connection | Session, assignment_ids: Iterable[int]) -> None:
+    """Index these assignments as they are now in this transaction."""
+    ids = sorted(set(assignment_ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        rows = []
+        for assignment_id, (title, comments) in _sources(bind, chunk).items():
+            title_words, title_tails = index_terms(title)
+            body_words, body_tails = index_terms(*comments)
+            rows.append({"id": assignment_id, "title": title_words, "body": body_words,
+                         "tails": " ".join(sorted(set(f"{title_tails} {body_tails}".split())))})
+        _write(bind, chunk, rows)
+
+
+def _write(bind, ids: list[int], rows: list[dict]) -> None:
+    if _dialect(bind) == "sqlite":
+        bind.execute(text(f"DELETE FROM {TABLE} WHERE rowid IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"ids": ids})
+        if rows:
+            bind.execute(text(f"INSERT INTO {TABLE} (rowid, title, body, tails) "
+                              "VALUES (:id, :title, :body, :tails)"), rows)
+        return
+    if rows:
+        bind.execute(text(
+            f"INSERT INTO {TABLE} (assignment_id, title, body, tails, document, tail_document) "
+            "VALUES (:id, :title, :body, :tails, to_tsvector('simple', :title || ' ' || :body), "
+            "to_tsvector('simple', :tails)) ON CONFLICT (assignment_id) DO UPDATE SET "
+            "title = excluded.title, body = excluded.body, tails = excluded.tails, "
+            "document = excluded.document, tail_document = excluded.tail_document"), rows)
+
+
+def rebuild(bind: Connection | Session) -> None:
+    """Index every assignment (a migration, or a repair)."""
+    ids = [row[0] for row in bind.execute(text("SELECT id FROM assignment ORDER BY id"))]
+    update(bind, ids)
+
+
+def match(bind: Connection | Session, heads: Sequence[str], tails: Sequence[str]):
+    """A SELECT of the ids of assignments with a word starting with one of ``heads`` or ending
+    with one of ``tails`` reversed; for use as a subquery (``IN``). None without terms."""
+    if not heads and not tails:
+        return None
+    if _dialect(bind) == "sqlite":
+        def any_of(terms):
+            return " OR ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+
+        parts = ([f"{{title body}}: ({any_of(heads)})"] if heads else []) + (
+            [f"tails: ({any_of(tails)})"] if tails else [])
+        return text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :fts").bindparams(fts=" OR ".join(parts))
+
+    def tsquery(terms):
+        return " | ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "':*" for t in terms)
+
+    conditions = []
+    params = {}
+    if heads:
+        conditions.append("document @@ to_tsquery('simple', :heads)")
+        params["heads"] = tsquery(heads)
+    if tails:
+        conditions.append("tail_document @@ to_tsquery('simple', :tails)")
+        params["tails"] = tsquery(tails)
+    return text(f"SELECT assignment_id FROM {TABLE} WHERE {' OR '.join(conditions)}").bindparams(**params)
+
+
+def indexed(bind: Connection | Session, assignment_ids: Sequence[int]) -> dict[int, Indexed]:
+    """The index rows of these assignments."""
+    if not assignment_ids:
+        return {}
+    key = "rowid" if _dialect(bind) == "sqlite" else "assignment_id"
+    rows = bind.execute(text(f"SELECT {key}, title, body FROM {TABLE} WHERE {key} IN :ids").bindparams(
+        bindparam("ids", expanding=True)), {"ids": list(assignment_ids)})
+    return {row[0]: Indexed(row[0], row[1], row[2]) for row in rows}
+
+
+
