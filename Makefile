@@ -70,7 +70,10 @@ $(PLAYWRIGHT_STAMP): $(STAMP)
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache manifest/build
 
-## Notification delivery benchmark (not part of `make test`): 5,000 recipients against a local
-## fake connector limited to 200/s with 5% 429 and 1% 500; prints rate/limit, duplicates, lost.
+## The benchmark (not part of `make test`; bench/__main__.py): a generated archive of 100,000
+## assignments x 3 periods (BENCH_ASSIGNMENTS=N for another size) imported into SQLite and
+## PostgreSQL, p50/p95 per question kind over HTTP, the largest message, peak RSS, turns/s against
+## echo bots, and the notification fan-out; each figure next to its target. A smoke run:
+## `.venv/bin/python -m bench --quick`; options: `.venv/bin/python -m bench --help`.
 bench: install
-	$(BIN)/python -m bench.notify_bench
+	$(BIN)/python -m bench
