@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
-
-_SPACE = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
     """Collapse all white space (including U+00A0) into single spaces and strip."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text).replace("\u00a0", " ")).strip()
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def fold(text: str) -> str:

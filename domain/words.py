@@ -1,15 +1,17 @@
 """The words of Swedish text that search compares, and the index terms that find them (pure).
 
 ``words`` folds a text into its search words (no stop words, no single characters); ``stem``
-strips a definite or plural ending. ``index_terms``/``query_terms`` are what the database's
-full-text index stores and is asked for: every search word, and the same word reversed, so
-that a prefix query finds a word's tail too ("vandringen" -> "...vandring" in
+strips a definite or plural ending. ``word_list``/``tails_of`` and ``query_terms`` are what the
+database's full-text index stores and is asked for: every search word, and the same word
+reversed, so that a prefix query finds a word's tail too ("vandringen" -> "...vandring" in
 "trygghetsvandring"). dialogs/language/search.py ranks what the index finds.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 
 from domain.text import fold
 
@@ -41,6 +43,7 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(fold(text or "")) if len(w) > 1 and w not in STOP_WORDS]
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
@@ -54,12 +57,15 @@ def stem(word: str) -> str:
 PREFIX_SLACK = 2
 
 
-def index_terms(*texts: str) -> tuple[str, str]:
-    """What the index keeps of ``texts``: the distinct search words, and the words and their
-    stems reversed (for tails), each space-separated."""
-    found = sorted({w for text in texts for w in words(text)})
-    tails = sorted({form[::-1] for w in found for form in (w, stem(w))})
-    return " ".join(found), " ".join(tails)
+def word_list(text: str) -> str:
+    """The distinct search words of ``text``, space-separated (what is kept of a comment)."""
+    return " ".join(sorted(set(words(text))))
+
+
+def tails_of(word_lists: Iterable[str]) -> str:
+    """The words of space-separated ``word_lists`` and their stems, reversed, space-separated."""
+    found = {w for listed in word_lists for w in listed.split()}
+    return " ".join(sorted({form[::-1] for w in found for form in (w, stem(w))}))
 
 
 def _cut(form: str) -> str:

@@ -15,7 +15,7 @@ from domain.report_format import Report, ReportFormatError, parse_report
 from storage import queries, search_index
 from storage.db import now
 from storage.gateway import Database
-from storage.models import Assignment, AssignmentCommittee, CommitteeRow, StatusReport
+from storage.models import Assignment, AssignmentCommittee, CommitteeRow
 
 log = logging.getLogger(__name__)
 DEMO_FILE = "uppdrag-T1-2022.txt"
@@ -48,26 +48,25 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
     for start in range(0, len(report.items), BATCH):
         items = report.items[start:start + BATCH]
         ids, new = _assignments(session, report.period.year, items, source)
-        created += new
+        created += len(new)
+        touched.update(new)
         _link_committees(session, items, ids, committee_ids)
-        current = queries.current_reports(session=session, assignment_ids=sorted(set(ids.values())),
-                                          period=report.period)
+        current = queries.current_texts(session=session, assignment_ids=sorted(set(ids.values())),
+                                        period=report.period)
         rows = []
         for item in items:
             assignment_id = ids[item.title]
-            now_there = current.get(assignment_id)
             wanted = (item.category.value, item.status_sentence, item.comment)
-            if now_there is not None and (now_there.category, now_there.sentence, now_there.comment) == wanted:
+            if current.get(assignment_id) == wanted:
                 unchanged += 1
                 continue
             rows.append(dict(assignment_id=assignment_id, period_id=period_row.id, category=item.category.value,
                              sentence=item.status_sentence, comment=item.comment, author_id=None,
                              author_name=None, source=source, created_at=now(session)))
-            current[assignment_id] = StatusReport(**rows[-1])
+            current[assignment_id] = wanted
             touched.add(assignment_id)
         queries.add_status_reports(session=session, rows=rows, index=False)
         added += len(rows)
-        touched.update(ids.values())
     search_index.update(session, touched)
     return ImportResult(report.period, created, added, unchanged)
 
@@ -75,18 +74,20 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
 BATCH = 1000  # report items per round of statements
 
 
-def _assignments(session: Session, year: int, items, source: str) -> tuple[dict[str, int], int]:
-    """{title: assignment id} for the items, creating the assignments that are new."""
+def _assignments(session: Session, year: int, items, source: str) -> tuple[dict[str, int], list[int]]:
+    """{title: assignment id} for the items, creating the assignments that are new (their ids)."""
     titles = list(dict.fromkeys(item.title for item in items))
     ids = dict(session.execute(
         select(Assignment.title, Assignment.id).where(Assignment.year == year, Assignment.title.in_(titles))).all())
     missing = [t for t in titles if t not in ids]
     if missing:
         rows = [dict(title=t, year=year, source=source, created_at=now(session)) for t in missing]
-        result = session.execute(insert(Assignment).returning(Assignment.title, Assignment.id,
-                                                              sort_by_parameter_order=True), rows)
-        ids.update(dict(result.all()))
-    return ids, len(missing)
+        table = Assignment.__table__  # Core: one batched INSERT ... RETURNING
+        result = session.connection().execute(insert(table).returning(table.c.title, table.c.id), rows)
+        created = dict(result.all())
+        ids.update(created)
+        return ids, list(created.values())
+    return ids, []
 
 
 def _link_committees(session: Session, items, ids: dict[str, int], committee_ids: dict[str, int]) -> None:
@@ -102,7 +103,7 @@ def _link_committees(session: Session, items, ids: dict[str, int], committee_ids
                 rows.append(dict(assignment_id=key[0], committee_id=key[1],
                                  is_lead=abbreviation == item.lead_committee, position=position))
     if rows:
-        session.execute(insert(AssignmentCommittee), rows)
+        session.connection().execute(insert(AssignmentCommittee.__table__), rows)
 
 
 def import_text(

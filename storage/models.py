@@ -82,6 +82,7 @@ class CurrentStatus(SQLModel, table=True):
     period_id: int = Field(foreign_key="reporting_period.id", primary_key=True)
     report_id: int = Field(foreign_key="status_report.id")
     category: str = Field(max_length=40)
+    words: str = Field(default="", sa_column=Column(Text, nullable=False))  # the comment's search words
 
 
 class Conversation(SQLModel, table=True):

@@ -20,6 +20,7 @@ from domain.periods import DEFAULT_CALENDAR, Period, ReportingCalendar
 from domain.records import AssignmentStatus
 from domain.rules import PeriodFacts
 from domain.statuses import StatusCategory
+from domain.words import word_list
 from storage import search_index
 from storage.calendar import open_for_reporting
 from storage.db import dialect_insert, now
@@ -315,43 +316,57 @@ def add_status_report(
     )
     session.add(report)
     session.flush()
-    _make_current(session, [report])
+    _make_current(session, [{"assignment_id": assignment_id, "period_id": period_row.id, "report_id": report.id,
+                             "category": report.category, "words": word_list(comment)}])
     search_index.update(session, [assignment_id])
     return report
 
 
-def add_status_reports(*, session: Session, rows: Sequence[dict], index: bool = True) -> list[int]:
-    """Append many reports (``StatusReport`` fields) in one statement; each becomes current
-    (rows for the same assignment and period: the last one). Returns their ids in order.
+def add_status_reports(*, session: Session, rows: Sequence[dict], index: bool = True) -> int:
+    """Append many reports (``StatusReport`` fields) in one statement (batched); each becomes
+    current (rows for the same assignment and period: the last one). Returns how many.
     ``index=False`` leaves updating the search index to the caller (once, for many)."""
     if not rows:
-        return []
-    ids = list(session.execute(insert(StatusReport).returning(StatusReport.id, sort_by_parameter_order=True),
-                               list(rows)).scalars())
-    newest = {}
-    for report_id, row in zip(ids, rows):
-        newest[(row["assignment_id"], row["period_id"])] = StatusReport(id=report_id, **row)
+        return 0
+    table = StatusReport.__table__  # Core, not the ORM's bulk path: one batched INSERT ... RETURNING
+    inserted = session.connection().execute(insert(table).returning(
+        table.c.id, table.c.assignment_id, table.c.period_id, table.c.category, table.c.comment), list(rows)).all()
+    newest: dict[tuple[int, int], dict] = {}
+    for report_id, assignment_id, period_id, category, comment in sorted(inserted):  # ids grow: the last wins
+        newest[(assignment_id, period_id)] = {"assignment_id": assignment_id, "period_id": period_id,
+                                              "report_id": report_id, "category": category, "comment": comment}
+    for row in newest.values():
+        row["words"] = word_list(row.pop("comment") or "")
     _make_current(session, list(newest.values()))
     if index:
         search_index.update(session, {row["assignment_id"] for row in rows})
-    return ids
+    return len(inserted)
 
 
-def current_reports(*, session: Session, assignment_ids: Sequence[int], period: Period) -> dict[int, StatusReport]:
-    """The current report of each of these assignments in ``period`` (those that have one)."""
-    return _current_reports(session, list(assignment_ids), _period_row(session, period))
+def current_texts(*, session: Session, assignment_ids: Sequence[int],
+                  period: Period) -> dict[int, tuple[str, str | None, str]]:
+    """(category, sentence, comment) of the current report of each of these assignments in
+    ``period`` (those that have one)."""
+    period_row = _period_row(session, period)
+    if period_row is None or not assignment_ids:
+        return {}
+    rows = session.execute(
+        select(StatusReport.assignment_id, StatusReport.category, StatusReport.sentence, StatusReport.comment)
+        .join(CurrentStatus, CurrentStatus.report_id == StatusReport.id)
+        .where(CurrentStatus.period_id == period_row.id, CurrentStatus.assignment_id.in_(list(assignment_ids))))
+    return {assignment_id: (category, sentence, comment) for assignment_id, category, sentence, comment in rows}
 
 
-def _make_current(session: Session, reports: Sequence[StatusReport]) -> None:
-    """The reports (just added, so the newest) become their assignment's current one."""
-    if not reports:
+def _make_current(session: Session, rows: Sequence[dict]) -> None:
+    """The reports (just added, so the newest) become their assignment's current one:
+    ``rows`` of assignment_id, period_id, report_id, category and words (``word_list``)."""
+    if not rows:
         return
-    rows = [{"assignment_id": r.assignment_id, "period_id": r.period_id, "report_id": r.id,
-             "category": r.category} for r in reports]
-    statement = dialect_insert(session, CurrentStatus)
-    session.execute(statement.on_conflict_do_update(
+    statement = dialect_insert(session, CurrentStatus.__table__)
+    session.connection().execute(statement.on_conflict_do_update(
         index_elements=["assignment_id", "period_id"],
-        set_={"report_id": statement.excluded.report_id, "category": statement.excluded.category}), rows)
+        set_={"report_id": statement.excluded.report_id, "category": statement.excluded.category,
+              "words": statement.excluded.words}), list(rows))
 
 
 # --- helpers ----------------------------------------------------------------------------------

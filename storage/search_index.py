@@ -1,7 +1,8 @@
 """The full-text index over assignments: their title and the comments of their current reports.
 
 One row per assignment (keyed by its id) with the folded search words of the title, of its
-current comments (every period's) and, reversed, of both (``domain.words.index_terms``).
+current comments (every period's, kept in ``current_status.words``) and, reversed, of both
+(``domain.words.word_list``, ``tails_of``).
 Questions are prefix queries (``domain.words.query_terms``): a word's stem as the head of an
 index word ("dagvat*" finds "dagvattenhantering") or, reversed, as its tail ("vandring" in
 "trygghetsvandring"). What the index finds, dialogs/language/search.py ranks.
@@ -23,7 +24,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from domain.words import index_terms
+from domain.words import tails_of, word_list
 
 TABLE = "assignment_search"
 BATCH = 500
@@ -60,35 +61,26 @@ def drop(bind: Connection) -> None:
     bind.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
 
 
-def _sources(bind, assignment_ids: Sequence[int] | None) -> dict[int, tuple[str, list[str]]]:
-    where = "WHERE a.id IN :ids" if assignment_ids is not None else ""
-    statement = text(
-        "SELECT a.id, a.title, r.comment FROM assignment a "
-        "LEFT JOIN current_status c ON c.assignment_id = a.id "
-        f"LEFT JOIN status_report r ON r.id = c.report_id {where} ORDER BY a.id")
-    params = {}
-    if assignment_ids is not None:
-        statement = statement.bindparams(bindparam("ids", expanding=True))
-        params = {"ids": list(assignment_ids)}
-    found: dict[int, tuple[str, list[str]]] = {}
-    for assignment_id, title, comment in bind.execute(statement, params):
-        _, comments = found.setdefault(assignment_id, (title, []))
-        if comment:
-            comments.append(comment)
-    return found
-
-
 def update(bind: Connection | Session, assignment_ids: Iterable[int]) -> None:
     """Index these assignments as they are now in this transaction."""
     ids = sorted(set(assignment_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
+        found: dict[int, tuple[str, list[str]]] = {}
+        statement = text(
+            "SELECT a.id, a.title, c.words FROM assignment a "
+            "LEFT JOIN current_status c ON c.assignment_id = a.id WHERE a.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        for assignment_id, title, listed in bind.execute(statement, {"ids": chunk}):
+            _, comments = found.setdefault(assignment_id, (title, []))
+            if listed:
+                comments.append(listed)
         rows = []
-        for assignment_id, (title, comments) in _sources(bind, chunk).items():
-            title_words, title_tails = index_terms(title)
-            body_words, body_tails = index_terms(*comments)
+        for assignment_id, (title, comments) in found.items():
+            title_words = word_list(title)
+            body_words = " ".join(sorted({w for listed in comments for w in listed.split()}))
             rows.append({"id": assignment_id, "title": title_words, "body": body_words,
-                         "tails": " ".join(sorted(set(f"{title_tails} {body_tails}".split())))})
+                         "tails": tails_of([title_words, body_words])})
         _write(bind, chunk, rows)
 
 

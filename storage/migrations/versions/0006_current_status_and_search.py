@@ -7,6 +7,7 @@ Create Date: 2026-12-03
 from alembic import op
 import sqlalchemy as sa
 
+from domain.words import word_list
 from storage import search_index
 
 revision = '0006'
@@ -22,6 +23,7 @@ def upgrade() -> None:
         sa.Column('period_id', sa.Integer(), sa.ForeignKey('reporting_period.id'), primary_key=True),
         sa.Column('report_id', sa.Integer(), sa.ForeignKey('status_report.id'), nullable=False),
         sa.Column('category', sa.String(length=40), nullable=False),
+        sa.Column('words', sa.Text(), nullable=False, server_default=''),
     )
     op.create_index('ix_current_status_period', 'current_status', ['period_id', 'category', 'assignment_id'])
     op.execute(
@@ -32,6 +34,13 @@ def upgrade() -> None:
     # Committee filters read assignment_committee by committee; the period's unreported
     # assignments are found by year. Both have indexes already (0001).
     bind = op.get_bind()
+    rows = bind.execute(sa.text(
+        "SELECT c.assignment_id, c.period_id, r.comment FROM current_status c "
+        "JOIN status_report r ON r.id = c.report_id")).all()
+    if rows:
+        bind.execute(sa.text("UPDATE current_status SET words = :words "
+                             "WHERE assignment_id = :a AND period_id = :p"),
+                     [{"a": a, "p": p, "words": word_list(comment or "")} for a, p, comment in rows])
     search_index.create(bind)
     search_index.rebuild(bind)
 
