@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, insert, literal, union, update
+from sqlalchemy import and_, func, insert, literal, text, union, update
 from sqlmodel import Session, select
 
 from domain import rules
@@ -92,15 +92,19 @@ def reported_periods(*, session: Session) -> list[Period]:
     return [Period(year, term) for year, term in rows]
 
 
+_YEARS = text(
+    "WITH RECURSIVE years(year) AS ("
+    " SELECT MIN(year) FROM assignment"
+    " UNION ALL SELECT (SELECT MIN(a.year) FROM assignment a WHERE a.year > years.year)"
+    " FROM years WHERE years.year IS NOT NULL"
+    ") SELECT year FROM years WHERE year IS NOT NULL"
+)
+
+
 def assignment_years(*, session: Session) -> list[int]:
     """The years assignments were given for, ascending: one index probe a year (a loose index
     scan), where ``SELECT DISTINCT year`` reads the whole index."""
-    years: list[int] = []
-    year = session.exec(select(func.min(Assignment.year))).one()
-    while year is not None:
-        years.append(year)
-        year = session.exec(select(func.min(Assignment.year)).where(Assignment.year > year)).one()
-    return years
+    return list(session.execute(_YEARS).scalars())
 
 
 def period_facts(*, session: Session, today: date) -> PeriodFacts:
@@ -234,17 +238,24 @@ def _filtered(period: Period, period_row: ReportingPeriod | None, committees: It
 
 def _by_ids(session: Session, ids: list[int], period: Period,
             period_row: ReportingPeriod | None) -> list[AssignmentStatus]:
+    """The statuses of these assignments in ``period``, in the order of ``ids`` (two statements)."""
     if not ids:
         return []
-    assignments = {a.id: a for a in session.exec(select(Assignment).where(Assignment.id.in_(ids)))}
-    return _build(session, [assignments[i] for i in ids if i in assignments], period, period_row)
+    period_id = period_row.id if period_row is not None else -1
+    rows = session.exec(
+        select(Assignment, StatusReport)
+        .outerjoin(CurrentStatus, and_(CurrentStatus.assignment_id == Assignment.id,
+                                       CurrentStatus.period_id == period_id))
+        .outerjoin(StatusReport, StatusReport.id == CurrentStatus.report_id)
+        .where(Assignment.id.in_(ids)))
+    found = {assignment.id: (assignment, report) for assignment, report in rows}
+    committees = _committees_of(session, list(found))
+    return [_status(found[i][0], committees, period, found[i][1]) for i in ids if i in found]
 
 
 def get_status(*, session: Session, assignment_id: int, period: Period) -> AssignmentStatus | None:
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None:
-        return None
-    return _build(session, [assignment], period, _period_row(session, period))[0]
+    found = _by_ids(session, [assignment_id], period, _period_row(session, period))
+    return found[0] if found else None
 
 
 def lock_assignment(*, session: Session, assignment_id: int) -> None:
@@ -399,26 +410,6 @@ def _committees_of(session: Session, assignment_ids: list[int]) -> dict[int, Com
         )
         for aid in assignment_ids
     }
-
-
-def _current_reports(session: Session, assignment_ids: list[int], period_row: ReportingPeriod | None) -> dict[int, StatusReport]:
-    if period_row is None or not assignment_ids:
-        return {}
-    rows = session.exec(
-        select(StatusReport)
-        .join(CurrentStatus, CurrentStatus.report_id == StatusReport.id)
-        .where(CurrentStatus.period_id == period_row.id, CurrentStatus.assignment_id.in_(assignment_ids))
-    )
-    return {row.assignment_id: row for row in rows}
-
-
-def _build(
-    session: Session, assignments: list[Assignment], period: Period, period_row: ReportingPeriod | None
-) -> list[AssignmentStatus]:
-    ids = [a.id for a in assignments]
-    committees = _committees_of(session, ids)
-    reports = _current_reports(session, ids, period_row)
-    return [_status(a, committees, period, reports.get(a.id)) for a in assignments]
 
 
 def _status(
