@@ -145,25 +145,26 @@ async def ask_kind(bot_url: str, connector_url: str, kind: str, questions: Quest
     async with session() as http:
         chat = Conversation(http, bot_url, connector_url, f"query-{kind.replace(' ', '-').replace('+', '-')}")
         page_data: dict | None = None
+        page_card_id: str | None = None  # the message holding the "Visa fler" button
         deadline = time.monotonic() + args.kind_budget
         for i in range(args.warmups + args.queries):
             if i > args.warmups and time.monotonic() > deadline:
                 result.stopped_early = True
                 break
             if kind == "paging" and page_data is None:
-                page_data = await _first_page(chat, questions)
+                page_data, page_card_id = await _first_page(chat, questions)
                 if page_data is None:
                     result.errors += 1
                     result.sample_text = "no committee's list had a 'Visa fler' button"
                     break
             before = await chat.replies()
             if kind == "paging":
-                status, seconds = await chat.press(page_data)
+                status, seconds = await chat.press(page_data, reply_to=page_card_id)
             else:
                 status, seconds = await chat.say(questions.text(kind))
             reply = await chat.last_reply() if await chat.replies() > before else None
             if kind == "paging":
-                page_data = next_page(reply)
+                page_data, page_card_id = next_page(reply), (reply or {}).get("_id")
             if i < args.warmups:
                 continue
             if not 200 <= status < 300 or reply is None:
@@ -178,14 +179,16 @@ async def ask_kind(bot_url: str, connector_url: str, kind: str, questions: Quest
     return result
 
 
-async def _first_page(chat: Conversation, questions: Questions) -> dict | None:
-    """A committee's list (not timed) with a "Visa fler" button: its data, or None."""
+async def _first_page(chat: Conversation, questions: Questions) -> tuple[dict | None, str | None]:
+    """A committee's list (not timed) with a "Visa fler" button: the button's data and the
+    message's id, or (None, None)."""
     for _ in range(20):  # a small committee may have a single page
         await chat.say(questions.text("committee"))
-        data = next_page(await chat.last_reply())
+        reply = await chat.last_reply()
+        data = next_page(reply)
         if data is not None:
-            return data
-    return None
+            return data, reply["_id"]
+    return None, None
 
 
 def _first_text(card: dict | None) -> str:

@@ -6,7 +6,8 @@ It accepts every message at once with ``{"id": ...}`` (``POST`` and ``PUT``
 ``/v3/conversations/{id}/activities[/{activityId}]``; ``GET .../members/{id}`` answers a
 member) and records, per conversation, how many messages arrived, the largest body in bytes
 and the last body. ``GET /_stats`` gives the counts (``?conversation=`` for one conversation),
-``GET /_last?conversation=`` the last message, ``POST /_reset`` clears everything.
+``GET /_last?conversation=`` the last message (``{"id": ..., "activity": ...}``, the id it was
+given), ``POST /_reset`` clears everything.
 The body is not parsed on the way in, so the connector costs the bot as little as possible.
 """
 
@@ -26,6 +27,7 @@ class Seen:
     messages: int = 0
     max_bytes: int = 0
     last: bytes = b""
+    last_id: str = ""
 
 
 class Connector:
@@ -46,8 +48,8 @@ class Connector:
         seen = self.conversations.setdefault(request.match_info["conversation_id"], Seen())
         seen.messages += 1
         seen.max_bytes = max(seen.max_bytes, len(body))
-        seen.last = body
-        return web.json_response({"id": f"m-{next(self.ids)}"})
+        seen.last, seen.last_id = body, f"m-{next(self.ids)}"
+        return web.json_response({"id": seen.last_id})
 
     async def member(self, request: web.Request) -> web.Response:
         member = request.match_info["member_id"]
@@ -65,7 +67,8 @@ class Connector:
         seen = self.conversations.get(request.query.get("conversation", ""))
         if seen is None or not seen.last:
             return web.json_response({"error": "no message in that conversation"}, status=404)
-        return web.Response(body=seen.last, content_type="application/json")
+        wrapped = b'{"id": "%s", "activity": %s}' % (seen.last_id.encode(), seen.last)
+        return web.Response(body=wrapped, content_type="application/json")
 
     async def reset(self, request: web.Request) -> web.Response:
         self.conversations.clear()

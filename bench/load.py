@@ -73,9 +73,13 @@ class Conversation:
         return await self.post(self.activity(text="", value=data, **extra))
 
     async def last_reply(self) -> dict | None:
-        """The last message the bot sent to this conversation, from the fake connector."""
+        """The last message the bot sent to this conversation, from the fake connector, with
+        the id the connector gave it as ``_id`` (what Teams sends back as replyToId)."""
         async with self.session.get(f"{self.service_url}/_last", params={"conversation": self.id}) as response:
-            return await response.json() if response.status == 200 else None
+            if response.status != 200:
+                return None
+            data = await response.json()
+            return {**data["activity"], "_id": data["id"]}
 
     async def largest_reply(self) -> int:
         async with self.session.get(f"{self.service_url}/_stats", params={"conversation": self.id}) as response:
