@@ -30,11 +30,12 @@ def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
     committees, categories = tuple(committees), tuple(categories)
     for fuzzy in (False, True):
         heads, tails = query_terms(text, fuzzy=fuzzy)
-        found = queries.search_statuses(session=session, period=period, heads=heads, tails=tails,
-                                        committees=committees, categories=categories, limit=CANDIDATES)
-        by_id = {status.assignment_id: status for status, _ in found}
-        documents = [Document(s.assignment_id, words.title, words.body if comments else "") for s, words in found]
+        found = queries.search_candidates(session=session, period=period, heads=heads, tails=tails,
+                                          committees=committees, categories=categories, limit=CANDIDATES)
+        documents = [Document(words.assignment_id, words.title, words.body if comments else "") for words in found]
         ranked = rank(text, documents, limit=limit, terms=(heads, tails))
         if ranked:
-            return [(by_id[key], score) for key, score in ranked]
+            chosen = {s.assignment_id: s for s in queries.statuses(
+                session=session, assignment_ids=[key for key, _ in ranked], period=period)}
+            return [(chosen[key], score) for key, score in ranked if key in chosen]
     return []

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 _PERIOD_RE = re.compile(r"^\s*t\s*([123])\s*[-/ ]?\s*((?:19|20)\d\d)?\s*$", re.IGNORECASE)
 
+TERMS = (1, 2, 3)  # T1, T2, T3: every year has these three reporting periods
 TERM_NAMES = {1: "tertial 1", 2: "delår", 3: "helår"}
 _END_MONTH_DAY = {1: (4, 30), 2: (8, 31), 3: (12, 31)}
 # First month of each tertial, used to find the tertial a date falls in.
@@ -29,7 +30,7 @@ class Period:
     term: int
 
     def __post_init__(self) -> None:
-        if self.term not in (1, 2, 3):
+        if self.term not in TERMS:
             raise PeriodError(f"Perioden måste vara T1, T2 eller T3, inte T{self.term}.")
 
     @classmethod

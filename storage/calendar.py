@@ -13,12 +13,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from domain import rules
-from domain.periods import Period
+from domain.periods import TERMS, Period
 from domain.rules import PeriodDates
 from storage.db import insert_new
 from storage.models import ReportingPeriod
-
-TERMS = (1, 2, 3)
 
 
 def _dates(row: ReportingPeriod) -> PeriodDates:

@@ -86,6 +86,7 @@ def _assignments(session: Session, year: int, items, source: str) -> tuple[dict[
         result = session.connection().execute(insert(table).returning(table.c.title, table.c.id), rows)
         created = dict(result.all())
         ids.update(created)
+        queries.add_members(session=session, assignments={i: year for i in created.values()})
         return ids, list(created.values())
     return ids, []
 

@@ -69,10 +69,12 @@ class StatusReport(SQLModel, table=True):
 
 
 class CurrentStatus(SQLModel, table=True):
-    """The newest report per assignment and period: what lists, counts and filters read.
+    """Each period's assignments, with the newest report: what lists, counts and filters read.
 
-    Kept by ``storage.queries.add_status_report`` in the transaction that adds the report.
-    Assignments of a period without a report have no row (they are "Ej rapporterat").
+    An assignment belongs to the periods of the year it was given for (a row each from the
+    start, "ej rapporterat" until reported) and to any other period it is reported in. Kept
+    by storage.queries (``add_members``, ``add_status_report``) in the transaction that adds
+    the assignment or the report.
     """
 
     __tablename__ = "current_status"
@@ -80,7 +82,7 @@ class CurrentStatus(SQLModel, table=True):
 
     assignment_id: int = Field(foreign_key="assignment.id", primary_key=True)
     period_id: int = Field(foreign_key="reporting_period.id", primary_key=True)
-    report_id: int = Field(foreign_key="status_report.id")
+    report_id: int | None = Field(default=None, foreign_key="status_report.id")  # None: not reported
     category: str = Field(max_length=40)
     words: str = Field(default="", sa_column=Column(Text, nullable=False))  # the comment's search words
 

@@ -92,7 +92,9 @@ def test_the_current_status_is_the_newest_report(prepared_db, seed_text):
 def found(db, question: str, period: Period = T1) -> set[str]:
     heads, tails = query_terms(question)
     with db.session() as session:
-        return {s.title for s, _ in queries.search_statuses(session=session, period=period, heads=heads, tails=tails)}
+        ids = [found.assignment_id for found in queries.search_candidates(
+            session=session, period=period, heads=heads, tails=tails)]
+        return {s.title for s in queries.statuses(session=session, assignment_ids=ids, period=period)}
 
 
 def test_the_index_finds_heads_tails_and_comment_words(prepared_db, seed_text):

@@ -1,4 +1,4 @@
-"""current status per assignment and period; the full-text search index
+"""each period's assignments with their current status; the full-text search index
 
 Revision ID: 0006
 Revises: 0005
@@ -7,6 +7,8 @@ Create Date: 2026-12-03
 from alembic import op
 import sqlalchemy as sa
 
+from domain.periods import DEFAULT_CALENDAR, TERMS, Period
+from domain.statuses import StatusCategory
 from domain.words import word_list
 from storage import search_index
 
@@ -21,26 +23,36 @@ def upgrade() -> None:
         'current_status',
         sa.Column('assignment_id', sa.Integer(), sa.ForeignKey('assignment.id'), primary_key=True),
         sa.Column('period_id', sa.Integer(), sa.ForeignKey('reporting_period.id'), primary_key=True),
-        sa.Column('report_id', sa.Integer(), sa.ForeignKey('status_report.id'), nullable=False),
+        sa.Column('report_id', sa.Integer(), sa.ForeignKey('status_report.id'), nullable=True),
         sa.Column('category', sa.String(length=40), nullable=False),
         sa.Column('words', sa.Text(), nullable=False, server_default=''),
     )
     op.create_index('ix_current_status_period', 'current_status', ['period_id', 'category', 'assignment_id'])
-    op.execute(
-        "INSERT INTO current_status (assignment_id, period_id, report_id, category) "
-        "SELECT r.assignment_id, r.period_id, r.id, r.category FROM status_report r "
-        "WHERE r.id IN (SELECT MAX(id) FROM status_report GROUP BY assignment_id, period_id)"
-    )
-    # Committee filters read assignment_committee by committee; the period's unreported
-    # assignments are found by year. Both have indexes already (0001).
     bind = op.get_bind()
-    rows = bind.execute(sa.text(
-        "SELECT c.assignment_id, c.period_id, r.comment FROM current_status c "
-        "JOIN status_report r ON r.id = c.report_id")).all()
-    if rows:
-        bind.execute(sa.text("UPDATE current_status SET words = :words "
-                             "WHERE assignment_id = :a AND period_id = :p"),
-                     [{"a": a, "p": p, "words": word_list(comment or "")} for a, p, comment in rows])
+    # Every year with assignments gets its three periods, then every assignment a row in each.
+    years = [row[0] for row in bind.execute(sa.text("SELECT DISTINCT year FROM assignment"))]
+    stored = {tuple(row) for row in bind.execute(sa.text("SELECT year, term FROM reporting_period"))}
+    missing = [Period(year, term) for year in years for term in TERMS if (year, term) not in stored]
+    if missing:
+        bind.execute(sa.text(
+            "INSERT INTO reporting_period (year, term, starts_on, ends_on, opens_on, deadline) "
+            "VALUES (:year, :term, :starts_on, :ends_on, :opens_on, :deadline)"),
+            [{"year": p.year, "term": p.term, "starts_on": p.start, "ends_on": p.end,
+              "opens_on": DEFAULT_CALENDAR.opens(p), "deadline": DEFAULT_CALENDAR.deadline(p)} for p in missing])
+    bind.execute(sa.text(
+        "INSERT INTO current_status (assignment_id, period_id, report_id, category, words) "
+        "SELECT a.id, p.id, NULL, :category, '' FROM assignment a JOIN reporting_period p ON p.year = a.year"),
+        {"category": StatusCategory.NOT_REPORTED.value})
+    newest = bind.execute(sa.text(
+        "SELECT r.assignment_id, r.period_id, r.id, r.category, r.comment FROM status_report r "
+        "WHERE r.id IN (SELECT MAX(id) FROM status_report GROUP BY assignment_id, period_id)")).all()
+    if newest:
+        bind.execute(sa.text(
+            "INSERT INTO current_status (assignment_id, period_id, report_id, category, words) "
+            "VALUES (:a, :p, :r, :category, :words) ON CONFLICT (assignment_id, period_id) DO UPDATE SET "
+            "report_id = excluded.report_id, category = excluded.category, words = excluded.words"),
+            [{"a": a, "p": p, "r": r, "category": category, "words": word_list(comment or "")}
+             for a, p, r, category, comment in newest])
     search_index.create(bind)
     search_index.rebuild(bind)
 
