@@ -81,7 +81,10 @@ class Container:
                            lease=timedelta(seconds=self.settings.turn_lease_seconds))
 
     async def aclose(self) -> None:
-        """Close what the running bot opened: the reply session, pooled clients, the engine."""
+        """Close what the running bot opened: pending delivery marks, the reply session, pooled
+        clients, the engine."""
+        if "bot" in self.__dict__:
+            await self.bot.close()
         if "replies" in self.__dict__:
             await self.replies.close()
         if "token_checks" in self.__dict__:

@@ -50,6 +50,7 @@ class UppdragsBot(ActivityHandler):
         self._router = router
         self._state = dialog_state
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._delivered = DeliveredMarks(db)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -64,6 +65,8 @@ class UppdragsBot(ActivityHandler):
                 _begin, conversation_id=key, activity_id=activity.id if claimed else None, lease=self._lease,
                 installed=installed_in(turn_context) if activity.type == ActivityTypes.message else None,
                 state_keys=[state_key] if state_key else [])
+            if claim.outcome == "replay" and self._delivered.pending(key, activity.id):
+                claim = bot_state.Claim("done")  # delivered by this process a moment ago
             if claim.outcome == "replay":
                 log.info("Activity %s sent again in %s: sending its replies again", activity.id, key)
                 await self._deliver(turn_context, [Activity().deserialize(r) for r in claim.replies], claimed)
@@ -109,9 +112,10 @@ class UppdragsBot(ActivityHandler):
             return
         await turn_context.adapter.send_activities(turn_context, replies)
         if claimed:
-            activity = turn_context.activity
-            await self._db.run(bot_state.mark_delivered, conversation_id=activity.conversation.id,
-                               activity_id=activity.id)
+            self._delivered.add(turn_context.activity.conversation.id, turn_context.activity.id)
+
+    async def close(self) -> None:
+        await self._delivered.close()
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._router.message(turn_context)
@@ -138,6 +142,50 @@ class UppdragsBot(ActivityHandler):
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._answers.uninstalled(turn_context.activity.conversation.id)
+
+
+class DeliveredMarks:
+    """Marks sent replies delivered after the turn has answered, many turns' in one statement.
+
+    Off the turn's path: Teams sends an activity again only when it got no answer, and a turn
+    answers after its replies went out, so a mark that is a moment late changes nothing. If
+    the process dies before the mark is written, a resend gets the replies again (at least
+    once, as when it dies while sending). A resend that reaches this process before its mark is
+    written is recognised here. A mark that fails is logged; the next ones go on.
+    """
+
+    DELAY = 0.05  # seconds marks are gathered before they are written
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: list[tuple[str, str]] = []
+        self._writing: frozenset[tuple[str, str]] = frozenset()
+        self._writer: asyncio.Task | None = None
+
+    def pending(self, conversation_id: str, activity_id: str) -> bool:
+        return (conversation_id, activity_id) in self._pending or (conversation_id, activity_id) in self._writing
+
+    def add(self, conversation_id: str, activity_id: str) -> None:
+        self._pending.append((conversation_id, activity_id))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write())
+
+    async def _write(self) -> None:
+        await asyncio.sleep(self.DELAY)
+        while self._pending:
+            keys, self._pending = self._pending, []
+            self._writing = frozenset(keys)
+            try:
+                await self._db.run(bot_state.mark_all_delivered, keys=keys)
+            except Exception:  # noqa: BLE001 - logged; a resend would only get the replies again
+                log.exception("Could not mark %d turns' replies delivered", len(keys))
+            finally:
+                self._writing = frozenset()
+
+    async def close(self) -> None:
+        """Write what is pending (on shutdown)."""
+        if self._writer is not None:
+            await self._writer
 
 
 def _begin(*, session, conversation_id: str, activity_id: str | None, lease: timedelta,

@@ -17,7 +17,7 @@ from typing import Literal
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, tuple_, update
 from sqlmodel import Session, select
 
 from domain.clock import aware
@@ -128,11 +128,18 @@ def complete_activity(*, session: Session, conversation_id: str, activity_id: st
 
 
 def mark_delivered(*, session: Session, conversation_id: str, activity_id: str) -> None:
-    session.execute(
-        update(ProcessedActivity)
-        .where(ProcessedActivity.activity_id == activity_id, ProcessedActivity.conversation_id == conversation_id)
-        .values(delivered_at=now(session), replies=None)
-    )
+    mark_all_delivered(session=session, keys=[(conversation_id, activity_id)])
+
+
+def mark_all_delivered(*, session: Session, keys: Iterable[tuple[str, str]]) -> None:
+    """Mark the replies of these (conversation id, activity id) claims sent, in one statement."""
+    keys = list(keys)
+    if keys:
+        session.execute(
+            update(ProcessedActivity)
+            .where(tuple_(ProcessedActivity.conversation_id, ProcessedActivity.activity_id).in_(keys))
+            .values(delivered_at=now(session), replies=None)
+        )
 
 
 def prune_activities(*, session: Session, older_than: timedelta) -> int:
