@@ -128,6 +128,20 @@ def now(session: Session) -> datetime:
     return session.info[NOW]
 
 
+STATISTICS_TABLES = ("assignment", "assignment_committee", "current_status", "status_report")
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Refresh the query planner's statistics of the tables questions read (after a bulk
+    import): PostgreSQL's autovacuum gets there eventually, SQLite never on its own."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE " + ", ".join(STATISTICS_TABLES))
+        else:
+            for table in STATISTICS_TABLES:
+                conn.exec_driver_sql(f"ANALYZE {table}")
+
+
 def ping(engine: Engine) -> bool:
     try:
         with engine.connect() as conn:

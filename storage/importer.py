@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from domain.periods import Period
 from domain.report_format import Report, ReportFormatError, parse_report
 from storage import queries, search_index
-from storage.db import now
+from storage.db import now, refresh_statistics
 from storage.gateway import Database
 from storage.models import Assignment, AssignmentCommittee, CommitteeRow
 
@@ -72,6 +72,7 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
 
 
 BATCH = 1000  # report items per round of statements
+ANALYZE_AFTER = 1000  # rows an import adds before the database's statistics are refreshed
 
 
 def _assignments(session: Session, year: int, items, source: str) -> tuple[dict[str, int], list[int]]:
@@ -114,7 +115,10 @@ def import_text(
     with db.session() as session:
         committees = queries.list_committees(session=session)
         report = parse_report(text, committees=committees, filename=filename, period=period)
-        return import_report(session=session, report=report, source=filename)
+        result = import_report(session=session, report=report, source=filename)
+    if result.assignments_created + result.reports_added >= ANALYZE_AFTER:
+        refresh_statistics(db.engine)  # so that the planner knows the tables' new sizes at once
+    return result
 
 
 def import_file(db: Database, path: str | Path, *, period: Period | None = None) -> ImportResult:
