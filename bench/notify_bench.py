@@ -29,7 +29,9 @@ from botbuilder.integration.aiohttp import (
 )
 
 from bench.fake_limited_connector import Limits, start_in_process
+from bot.adapter import create_adapter, create_authentication
 from bot.delivery import Deliverer, Outgoing
+from bot.replies import ReplySender
 from bot.settings import Settings
 
 TENANT = "72f988bf-0000-4000-8000-00000000c0de"
@@ -86,7 +88,12 @@ class Run:
 
 async def fan_out(url: str, args, *, reuse: bool, count: int) -> Run:
     _fake(url, "/_reset", "POST")
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(Settings().bot_framework_config()))
+    settings = Settings()
+    replies = ReplySender() if reuse else None
+    if reuse:  # the bot's own adapter: pooled connector clients, sends on one aiohttp session
+        adapter = create_adapter(settings, create_authentication(settings), replies)
+    else:
+        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
     deliverer = Deliverer(
         adapter,
         "",
@@ -112,6 +119,8 @@ async def fan_out(url: str, args, *, reuse: bool, count: int) -> Run:
     await asyncio.gather(*pending, return_exceptions=True)
     if deliverer.pool is not None:
         deliverer.pool.close()
+    if replies is not None:
+        await replies.close()
     results = [task.result() for task in done]
     stats = await asyncio.to_thread(_fake, url, "/_stats")
     delivered_keys = set(stats.pop("delivered_keys"))

@@ -18,7 +18,7 @@ from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkA
 from msrest.exceptions import ClientRequestError
 
 from bot.delivery import PooledBotFrameworkAuthentication
-from bot.replies import ConnectorError, ReplySender
+from bot.replies import ATTEMPTS, ConnectorError, ReplySender
 from bot.settings import Settings
 from dialogs.copy import ERROR
 
@@ -151,15 +151,16 @@ class HoldingCloudAdapter(CloudAdapter):
         if held is not None and held.holding and not any(a.type in _NOT_SENT for a in activities):
             held.activities += activities
             return [ResourceResponse(id="") for _ in activities]
-        if self.replies is None or held is None or any(a.type in _NOT_SENT for a in activities):
-            # Proactive messages (bot/delivery.py) keep the SDK's path: the Deliverer
-            # classifies and retries its errors and counts every request against its rate.
+        once = bool(context.turn_state.get(ReplySender.ONCE))
+        if self.replies is None or (held is None and not once) or any(a.type in _NOT_SENT for a in activities):
             return await super().send_activities(context, activities)
         connector_client = context.turn_state.get(self.BOT_CONNECTOR_CLIENT_KEY)
         responses = []
         for activity in activities:
             activity.id = None
-            responses.append(await self.replies.send(connector_client, activity))
+            # A proactive message (bot/delivery.py) is tried once: the Deliverer classifies
+            # and retries it, counting every request against its rate.
+            responses.append(await self.replies.send(connector_client, activity, attempts=1 if once else ATTEMPTS))
         return responses
 
 

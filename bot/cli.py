@@ -140,22 +140,30 @@ def _reporters(container: Container, args) -> int:
     return 0
 
 
+async def _then_close(container: Container, work):
+    """``work``, then the connections it opened closed on the same event loop."""
+    try:
+        return await work
+    finally:
+        await container.close_connections()
+
+
 def _notify(container: Container, args) -> int:
     if args.due:
         if args.dry_run:
             print("error: --due sends what is due today; use --period with --dry-run", file=sys.stderr)
             return 2
-        summaries = asyncio.run(run_due(container.db, container.deliverer,
-                                        reminder_days=container.settings.reminder_days,
-                                        lease=container.settings.notify_lease))
+        summaries = asyncio.run(_then_close(container, run_due(
+            container.db, container.deliverer, reminder_days=container.settings.reminder_days,
+            lease=container.settings.notify_lease)))
         for period, kind, summary in summaries:
             print(f"{kind.value} {period}: {summary.text()}")
         if not summaries:
             print("nothing is due today")
         return 0 if all(s.failed == 0 for _, _, s in summaries) else 1
     deliverer = None if args.dry_run else container.deliverer
-    summary = asyncio.run(notify(container.db, deliverer, args.period, args.kind, dry_run=args.dry_run,
-                                 lease=container.settings.notify_lease))
+    summary = asyncio.run(_then_close(container, notify(
+        container.db, deliverer, args.period, args.kind, dry_run=args.dry_run, lease=container.settings.notify_lease)))
     if args.dry_run:
         for conversation_id, count in summary.planned:
             print(f"{conversation_id}\t{count} assignments")

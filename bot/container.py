@@ -80,13 +80,17 @@ class Container:
         return UppdragsBot(self.answers, router, self.db, dialog_state=dialog_state,
                            lease=timedelta(seconds=self.settings.turn_lease_seconds))
 
+    async def close_connections(self) -> None:
+        """Close the reply session (bound to the running event loop; reopened when needed)."""
+        if "replies" in self.__dict__:
+            await self.replies.close()
+
     async def aclose(self) -> None:
         """Close what the running bot opened: pending delivery marks, the reply session, pooled
         clients, the engine."""
         if "bot" in self.__dict__:
             await self.bot.close()
-        if "replies" in self.__dict__:
-            await self.replies.close()
+        await self.close_connections()
         if "token_checks" in self.__dict__:
             self.token_checks.close()
         if "authentication" in self.__dict__:

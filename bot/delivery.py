@@ -65,6 +65,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 from urllib3.util.retry import Retry
 
+from bot.replies import ConnectorError, ReplySender
 from domain.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,16 @@ def classify(exc: BaseException, *, now: float | None = None) -> tuple[Status, s
         if code in RETRY_STATUSES:
             return "retry", reason, retry_after
         return "failed", reason, retry_after
+    if isinstance(exc, ConnectorError) and exc.status is not None:
+        reason = f"HTTP {exc.status} {exc.detail}".strip()
+        if exc.status == 403:
+            return "gone", reason, None
+        retry_after = parse_retry_after(exc.retry_after_header, now=now)
+        if exc.status in RETRY_STATUSES:
+            return "retry", reason, retry_after
+        return "failed", reason, retry_after
+    if isinstance(exc, ConnectorError):
+        return "retry", f"connection error: {exc.detail}", None
     if isinstance(exc, (ClientRequestError, requests.RequestException, ConnectionError, TimeoutError)):
         cause = exc.__cause__ or exc.__context__ or exc
         return "retry", f"connection error: {type(cause).__name__}: {cause}", None
@@ -377,6 +388,7 @@ class Deliverer:
 
         async def callback(turn_context: TurnContext) -> None:
             result["ran"] = True
+            turn_context.turn_state[ReplySender.ONCE] = True  # on the pooled aiohttp session, if the adapter has one
             try:
                 response = await turn_context.send_activity(activity)
                 result["id"] = getattr(response, "id", None)

@@ -36,10 +36,12 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 class ConnectorError(Exception):
     """The Bot Connector refused a reply (``status``) or could not be reached (``status`` None)."""
 
-    def __init__(self, status: int | None, detail: str, retry_after: float | None = None) -> None:
+    def __init__(self, status: int | None, detail: str, retry_after: str | None = None) -> None:
         super().__init__(f"{status or 'unreachable'}: {detail}")
         self.status = status
-        self.retry_after = retry_after
+        self.detail = detail
+        self.retry_after_header = retry_after  # as sent: seconds, or an HTTP date
+        self.retry_after = _retry_after(retry_after)  # seconds, when given as seconds
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -79,7 +81,11 @@ def activity_json(activity: Activity) -> dict:
 class ReplySender:
     """Posts activities for a turn; one per process, closed with ``close``."""
 
-    def __init__(self, *, limit: int = 100) -> None:
+    ONCE = "uppdragsboten.send_once"  # turn_state flag: one attempt, no held replies (proactive)
+
+    CONNECTIONS = 16  # kept-alive connections at most; more requests at once wait for one
+
+    def __init__(self, *, limit: int = CONNECTIONS) -> None:
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
         self._tokens: dict[int, tuple[str, float]] = {}  # id(credentials) -> (token, expires)
@@ -100,8 +106,11 @@ class ReplySender:
             self._tokens[id(credentials)] = (token, time.monotonic() + TOKEN_TTL)
         return {"Authorization": f"Bearer {token}"}
 
-    async def send(self, connector_client, activity: Activity) -> ResourceResponse:
-        """Send ``activity`` as the SDK's ``reply_to_activity`` / ``send_to_conversation`` would."""
+    async def send(self, connector_client, activity: Activity, *, attempts: int = ATTEMPTS) -> ResourceResponse:
+        """Send ``activity`` as the SDK's ``reply_to_activity`` / ``send_to_conversation`` would.
+
+        ``attempts=1`` for a caller that retries itself (the notification Deliverer).
+        """
         conversation_id = activity.conversation.id
         url = f"{connector_client.config.base_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}/activities"
         if activity.reply_to_id:
@@ -109,7 +118,7 @@ class ReplySender:
         headers = {"x-ms-conversation-id": conversation_id,
                    **await self._authorization(connector_client.config.credentials)}
         body = activity_json(activity)
-        async for attempt in AsyncRetrying(stop=stop_after_attempt(ATTEMPTS), wait=_wait,
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(attempts), wait=_wait,
                                            retry=retry_if_exception(_retryable), reraise=True):
             with attempt:
                 return await self._post(url, body, headers)
@@ -120,8 +129,7 @@ class ReplySender:
             async with self._client().post(url, json=body, headers=headers) as response:
                 text = await response.text()
                 if response.status >= 300:
-                    raise ConnectorError(response.status, text[:300],
-                                         _retry_after(response.headers.get("Retry-After")))
+                    raise ConnectorError(response.status, text[:300], response.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise ConnectorError(None, f"{type(exc).__name__}: {exc}") from exc
         try:

@@ -32,7 +32,8 @@ def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
         heads, tails = query_terms(text, fuzzy=fuzzy)
         found = queries.search_candidates(session=session, period=period, heads=heads, tails=tails,
                                           committees=committees, categories=categories, limit=CANDIDATES)
-        documents = [Document(words.assignment_id, words.title, words.body if comments else "") for words in found]
+        documents = [Document(words.assignment_id, words.title, words.body if comments else "", folded=True)
+                     for words in found]
         ranked = rank(text, documents, limit=limit, terms=(heads, tails))
         if ranked:
             chosen = {s.assignment_id: s for s in queries.statuses(

@@ -214,7 +214,7 @@ def statuses(*, session: Session, assignment_ids: Sequence[int], period: Period)
     return _by_ids(session, list(assignment_ids), period, _period_row(session, period))
 
 
-def _filtered(period: Period, period_row: ReportingPeriod | None, committees: Iterable[str],
+def _filtered(period: Period, period_row: _PeriodRow | None, committees: Iterable[str],
               categories: Iterable[StatusCategory], within):
     """SELECT (id, category) of the period's assignments that pass the filters."""
     statement = select(CurrentStatus.assignment_id.label("id"), CurrentStatus.category.label("category")).where(
@@ -253,20 +253,25 @@ def add_members(*, session: Session, assignments: dict[int, int]) -> None:
 
 
 def _by_ids(session: Session, ids: list[int], period: Period,
-            period_row: ReportingPeriod | None) -> list[AssignmentStatus]:
-    """The statuses of these assignments in ``period``, in the order of ``ids`` (two statements)."""
+            period_row: _PeriodRow | None) -> list[AssignmentStatus]:
+    """The statuses of these assignments in ``period``, in the order of ``ids`` (two statements,
+    plain rows: building ORM objects costs more than the queries here)."""
     if not ids:
         return []
     period_id = period_row.id if period_row is not None else -1
-    rows = session.exec(
-        select(Assignment, StatusReport)
+    rows = session.execute(
+        select(Assignment.id, Assignment.title, Assignment.year, *_REPORT_COLUMNS)
         .outerjoin(CurrentStatus, and_(CurrentStatus.assignment_id == Assignment.id,
                                        CurrentStatus.period_id == period_id))
         .outerjoin(StatusReport, StatusReport.id == CurrentStatus.report_id)
         .where(Assignment.id.in_(ids)))
-    found = {assignment.id: (assignment, report) for assignment, report in rows}
+    found = {row[0]: row for row in rows}
     committees = _committees_of(session, list(found))
-    return [_status(found[i][0], committees, period, found[i][1]) for i in ids if i in found]
+    return [_status(found[i], committees, period) for i in ids if i in found]
+
+
+_REPORT_COLUMNS = (StatusReport.id, StatusReport.category, StatusReport.sentence, StatusReport.comment,
+                   StatusReport.author_name, StatusReport.created_at)
 
 
 def get_status(*, session: Session, assignment_id: int, period: Period) -> AssignmentStatus | None:
@@ -301,19 +306,18 @@ def current_report_id(*, session: Session, assignment_id: int, period: Period) -
 
 def history(*, session: Session, assignment_id: int) -> list[AssignmentStatus]:
     """Every report for an assignment across periods, newest first."""
-    assignment = session.get(Assignment, assignment_id)
+    assignment = session.execute(
+        select(Assignment.id, Assignment.title, Assignment.year).where(Assignment.id == assignment_id)).first()
     if assignment is None:
         return []
-    committees = _committees_of(session, [assignment.id])
-    rows = session.exec(
-        select(StatusReport, ReportingPeriod)
+    committees = _committees_of(session, [assignment_id])
+    rows = session.execute(
+        select(ReportingPeriod.year, ReportingPeriod.term, *_REPORT_COLUMNS)
         .join(ReportingPeriod, ReportingPeriod.id == StatusReport.period_id)
         .where(StatusReport.assignment_id == assignment_id)
         .order_by(ReportingPeriod.year.desc(), ReportingPeriod.term.desc(), StatusReport.id.desc())
     )
-    return [
-        _status(assignment, committees, Period(p.year, p.term), report) for report, p in rows
-    ]
+    return [_status((*assignment, *row[2:]), committees, Period(row[0], row[1])) for row in rows]
 
 
 def add_status_report(
@@ -398,27 +402,32 @@ def _make_current(session: Session, rows: Sequence[dict]) -> None:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _period_row(session: Session, period: Period) -> ReportingPeriod | None:
-    return session.exec(
-        select(ReportingPeriod).where(
-            ReportingPeriod.year == period.year, ReportingPeriod.term == period.term
-        )
-    ).first()
+@dataclass(frozen=True)
+class _PeriodRow:
+    id: int
+
+
+def _period_row(session: Session, period: Period) -> _PeriodRow | None:
+    found = session.execute(select(ReportingPeriod.id).where(
+        ReportingPeriod.year == period.year, ReportingPeriod.term == period.term)).scalar()
+    return _PeriodRow(found) if found is not None else None
 
 
 CommitteeLinks = tuple[tuple[Committee, ...], Committee | None]  # (all, lead first; the lead)
 
 
 def _committees_of(session: Session, assignment_ids: list[int]) -> dict[int, CommitteeLinks]:
-    rows = session.exec(
-        select(AssignmentCommittee, CommitteeRow)
+    rows = session.execute(
+        select(AssignmentCommittee.assignment_id, AssignmentCommittee.is_lead, CommitteeRow.abbreviation,
+               CommitteeRow.name, CommitteeRow.aliases)
         .join(CommitteeRow, CommitteeRow.id == AssignmentCommittee.committee_id)
         .where(AssignmentCommittee.assignment_id.in_(assignment_ids))
         .order_by(AssignmentCommittee.assignment_id, AssignmentCommittee.position)
     )
     links: dict[int, list[tuple[Committee, bool]]] = defaultdict(list)
-    for link, row in rows:
-        links[link.assignment_id].append((_committee(row), link.is_lead))
+    for assignment_id, is_lead, abbreviation, name, aliases in rows:
+        links[assignment_id].append(
+            (Committee(abbreviation=abbreviation, name=name, aliases=tuple(aliases or ())), is_lead))
     return {
         aid: (
             tuple(c for c, _ in links[aid]),
@@ -428,25 +437,21 @@ def _committees_of(session: Session, assignment_ids: list[int]) -> dict[int, Com
     }
 
 
-def _status(
-    assignment: Assignment,
-    committees: dict[int, CommitteeLinks],
-    period: Period,
-    report: StatusReport | None,
-) -> AssignmentStatus:
-    members, lead = committees[assignment.id]
+def _status(row, committees: dict[int, CommitteeLinks], period: Period) -> AssignmentStatus:
+    """A status from a row of (assignment id, title, year, *_REPORT_COLUMNS); no report: Nones."""
+    assignment_id, title, year, report_id, category, sentence, comment, author, created_at = row
+    members, lead = committees[assignment_id]
     return AssignmentStatus(
-        assignment_id=assignment.id,
-        title=assignment.title,
+        assignment_id=assignment_id,
+        title=title,
         committees=members,
         lead_committee=lead,
-        year=assignment.year,
+        year=year,
         period=period,
-        category=StatusCategory(report.category) if report else StatusCategory.NOT_REPORTED,
-        sentence=report.sentence if report else None,
-        comment=report.comment if report else None,
-        author=report.author_name if report else None,
+        category=StatusCategory(category) if report_id is not None else StatusCategory.NOT_REPORTED,
+        sentence=sentence if report_id is not None else None,
+        comment=comment if report_id is not None else None,
+        author=author if report_id is not None else None,
         # An imported report has no author; its row time is the import, not the report.
-        reported_at=aware(report.created_at) if report and report.author_name else None,
+        reported_at=aware(created_at) if report_id is not None and author else None,
     )
-

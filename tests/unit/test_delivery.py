@@ -27,6 +27,7 @@ from bot.delivery import (
     classify,
     parse_retry_after,
 )
+from bot.replies import ReplySender
 from bot.settings import Settings
 from tests.e2e.fake_connector import FakeConnector, ThreadedServer
 from tests.factories import AT, clock_at
@@ -75,9 +76,24 @@ def fake():
     server.stop()
 
 
+SENDERS: list[ReplySender | None] = [None]  # the sending path of the running test
+
+
+@pytest.fixture(params=["sdk", "aiohttp"], autouse=True)
+async def sending(request):
+    """Every test on both paths: the SDK's connector client (msrest and requests), and the
+    bot's adapter with replies on one aiohttp session (bot/replies.py), as `serve` runs it."""
+    sender = ReplySender() if request.param == "aiohttp" else None
+    SENDERS[0] = sender
+    yield request.param
+    SENDERS[0] = None
+    if sender is not None:
+        await sender.close()
+
+
 def make_deliverer(settings: Settings | None = None, **options) -> Deliverer:
     settings = settings or Settings()
-    adapter = create_adapter(settings, create_authentication(settings))
+    adapter = create_adapter(settings, create_authentication(settings), SENDERS[0])
     options.setdefault("rate_per_second", 1000)
     options.setdefault("base_delay", 0.01)
     return Deliverer(adapter, settings.app_id, **options)
@@ -227,14 +243,16 @@ async def test_one_connection_for_consecutive_messages(fake):
     assert len(fake.ports()) <= 2  # the stock connector client opens 50
 
 
-async def test_concurrent_messages_share_a_small_pool_of_connections(fake):
+async def test_concurrent_messages_share_a_small_pool_of_connections(fake, sending):
     deliverer = make_deliverer()
 
     outcomes = await asyncio.gather(*(deliverer.deliver(item(fake, key)) for key in range(50)))
 
     assert {o.status for o in outcomes} == {"sent"}
-    # requests runs in the default executor, so at most one connection per worker thread.
-    assert len(fake.ports()) <= min(32, (os.cpu_count() or 1) + 4)
+    # requests runs in the default executor, so at most one connection per worker thread;
+    # the aiohttp session keeps a bounded pool.
+    most = ReplySender.CONNECTIONS if sending == "aiohttp" else min(32, (os.cpu_count() or 1) + 4)
+    assert len(fake.ports()) <= most
 
 
 async def test_retry_policy_is_not_rebuilt_per_message(fake, monkeypatch):
