@@ -1,8 +1,8 @@
 """Finding assignments by what people write about them: the index finds, the ranker ranks.
 
 The database's full-text index (storage/search_index.py) finds the period's assignments with a
-word that starts or ends like a word of the question (``domain.words.query_terms``); the
-Swedish-aware ranker (dialogs/language/search.py) scores those. When nothing is found, the
+word that starts or ends like a word of the question (``domain.words.word_terms``), those with
+every word first; the Swedish-aware ranker (dialogs/language/search.py) scores those. When nothing is found, the
 same is tried once more with each word's halves, for a typo.
 """
 
@@ -14,10 +14,10 @@ from dialogs.language.search import Document, rank
 from domain.periods import Period
 from domain.records import AssignmentStatus
 from domain.statuses import StatusCategory
-from domain.words import query_terms
+from domain.words import word_terms
 from storage import queries
 
-CANDIDATES = 300  # assignments ranked at most per question (the newest the index finds)
+CANDIDATES = 300  # assignments ranked at most per question
 
 
 def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
@@ -29,12 +29,20 @@ def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
     """
     committees, categories = tuple(committees), tuple(categories)
     for fuzzy in (False, True):
-        heads, tails = query_terms(text, fuzzy=fuzzy)
-        found = queries.search_candidates(session=session, period=period, heads=heads, tails=tails,
-                                          committees=committees, categories=categories, limit=CANDIDATES)
-        documents = [Document(words.assignment_id, words.title, words.body if comments else "", folded=True)
-                     for words in found]
-        ranked = rank(text, documents, limit=limit, terms=(heads, tails))
+        terms = word_terms(text, fuzzy=fuzzy)
+        terms_found_by = ([h for h, _ in terms], [t for _, t in terms])
+        found: list = []
+        ranked: list[tuple[int, float]] = []
+        # Those with every word first: they score highest. Those with some of the words only
+        # when that leaves places in the answer.
+        for every in ((True, False) if len(terms) > 1 else (False,)):
+            found += queries.search_candidates(
+                session=session, period=period, terms=terms, every=every, committees=committees,
+                categories=categories, exclude=[d.assignment_id for d in found], limit=CANDIDATES - len(found))
+            documents = [Document(d.assignment_id, d.title, d.body if comments else "", folded=True) for d in found]
+            ranked = rank(text, documents, limit=limit, terms=terms_found_by)
+            if len(ranked) >= limit or len(found) >= CANDIDATES:
+                break
         if ranked:
             chosen = {s.assignment_id: s for s in queries.statuses(
                 session=session, assignment_ids=[key for key, _ in ranked], period=period)}

@@ -1,7 +1,7 @@
 """The words of Swedish text that search compares, and the index terms that find them (pure).
 
 ``words`` folds a text into its search words (no stop words, no single characters); ``stem``
-strips a definite or plural ending. ``word_list``/``tails_of`` and ``query_terms`` are what the
+strips a definite or plural ending. ``word_list``/``tails_of`` and ``word_terms`` are what the
 database's full-text index stores and is asked for: every search word, and the same word
 reversed, so that a prefix query finds a word's tail too ("vandringen" -> "...vandring" in
 "trygghetsvandring"). dialogs/language/search.py ranks what the index finds.
@@ -72,22 +72,20 @@ def _cut(form: str) -> str:
     return form[: max(min(len(form), MIN_STEM), len(form) - PREFIX_SLACK)]
 
 
-def query_terms(text: str, *, fuzzy: bool = False) -> tuple[list[str], list[str]]:
-    """Prefixes to look up among the index's words (heads) and reversed words (tails).
+def word_terms(text: str, *, fuzzy: bool = False) -> list[tuple[str, str]]:
+    """For each search word of ``text``: a prefix to look up among the index's words (head)
+    and one among its reversed words (tail).
 
-    Exact: each word's stem less up to PREFIX_SLACK letters, as a head and as a tail. Fuzzy
-    (the fallback when exact finds nothing, for a typo): the first half of each word as a head
-    and its last half as a tail, so one wrong letter leaves a half to find it by.
+    Exact: the word's stem less up to PREFIX_SLACK letters, as a head and as a tail. Fuzzy
+    (the fallback when exact finds nothing, for a typo): the word's first half as a head and
+    its last half as a tail, so one wrong letter leaves a half to find it by.
     """
-    heads: set[str] = set()
-    tails: set[str] = set()
+    found = []
     for word in dict.fromkeys(words(text)):
         if fuzzy:
             half = max(2, (len(word) + 1) // 2)
-            heads.add(word[:half])
-            tails.add(word[::-1][:half])
+            found.append((word[:half], word[::-1][:half]))
         else:
             base = stem(word)
-            heads.add(_cut(base))
-            tails.add(_cut(base[::-1]))
-    return sorted(heads), sorted(tails)
+            found.append((_cut(base), _cut(base[::-1])))
+    return found

@@ -128,18 +128,22 @@ def now(session: Session) -> datetime:
     return session.info[NOW]
 
 
-STATISTICS_TABLES = ("assignment", "assignment_committee", "current_status", "status_report")
+STATISTICS_TABLES = ("assignment", "assignment_committee", "current_status", "period_committee",
+                     "status_report", "assignment_search")
 
 
 def refresh_statistics(engine: Engine) -> None:
-    """Refresh the query planner's statistics of the tables questions read (after a bulk
-    import): PostgreSQL's autovacuum gets there eventually, SQLite never on its own."""
+    """After a bulk import: refresh the query planner's statistics of the tables questions
+    read (PostgreSQL's autovacuum gets there eventually, SQLite never on its own), and on
+    PostgreSQL vacuum them, so that the rows an import replaced are not read past and index-only
+    scans work at once."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(STATISTICS_TABLES))
+        return
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE " + ", ".join(STATISTICS_TABLES))
-        else:
-            for table in STATISTICS_TABLES:
-                conn.exec_driver_sql(f"ANALYZE {table}")
+        for table in STATISTICS_TABLES:
+            conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 def ping(engine: Engine) -> bool:

@@ -65,7 +65,8 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
                              author_name=None, source=source, created_at=now(session)))
             current[assignment_id] = wanted
             touched.add(assignment_id)
-        queries.add_status_reports(session=session, rows=rows, index=False)
+        queries.add_status_reports(session=session, rows=rows, derived=False)
+        queries.sync_period_committees(session=session, assignment_ids=ids.values())
         added += len(rows)
     search_index.update(session, touched)
     return ImportResult(report.period, created, added, unchanged)

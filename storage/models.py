@@ -87,6 +87,21 @@ class CurrentStatus(SQLModel, table=True):
     words: str = Field(default="", sa_column=Column(Text, nullable=False))  # the comment's search words
 
 
+class PeriodCommittee(SQLModel, table=True):
+    """Each period's assignments by committee: ``current_status`` joined with the committee
+    links, kept beside it so that a committee's list in a period is one index range.
+
+    Kept by storage.queries (``sync_period_committees``) wherever either side grows; links
+    and memberships are never removed.
+    """
+
+    __tablename__ = "period_committee"
+
+    period_id: int = Field(foreign_key="reporting_period.id", primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", primary_key=True)
+
+
 class Conversation(SQLModel, table=True):
     """A Teams conversation the bot is in (personal chat, group chat or channel).
 

@@ -29,6 +29,7 @@ from storage.models import (
     AssignmentCommittee,
     CommitteeRow,
     CurrentStatus,
+    PeriodCommittee,
     ReportingPeriod,
     StatusReport,
 )
@@ -159,16 +160,12 @@ def list_statuses(
     period: Period,
     committees: Iterable[str] = (),
     categories: Iterable[StatusCategory] = (),
-    within: object | None = None,
     offset: int = 0,
     limit: int | None = None,
 ) -> StatusList:
-    """``find_statuses`` as one page (``offset``, ``limit``), counted and filtered in SQL.
-
-    ``within``: a SELECT of assignment ids to keep (a search index match).
-    """
+    """``find_statuses`` as one page (``offset``, ``limit``), counted and filtered in SQL."""
     period_row = _period_row(session, period)
-    chosen = _filtered(period, period_row, committees, categories, within).subquery()
+    chosen = _filtered(period, period_row, _committee_ids(session, committees), categories).subquery()
     counts = {
         StatusCategory(category): count
         for category, count in session.execute(
@@ -183,7 +180,7 @@ def list_statuses(
 
 def count_statuses(*, session: Session, period: Period) -> int:
     """How many assignments ``period`` has (given for its year or reported in it)."""
-    chosen = _filtered(period, _period_row(session, period), (), (), None).subquery()
+    chosen = _filtered(period, _period_row(session, period), None, ()).subquery()
     return session.execute(select(func.count()).select_from(chosen)).scalar_one()
 
 
@@ -191,22 +188,28 @@ def search_candidates(
     *,
     session: Session,
     period: Period,
-    heads: Sequence[str],
-    tails: Sequence[str],
+    terms: Sequence[tuple[str, str]],
+    every: bool = False,
     committees: Iterable[str] = (),
     categories: Iterable[StatusCategory] = (),
+    exclude: Sequence[int] = (),
     limit: int = 300,
 ) -> list[search_index.Indexed]:
-    """The period's assignments that the search index finds by ``heads``/``tails``
-    (``domain.words.query_terms``), newest first, at most ``limit``: the words the index holds
-    for each, to rank them by (``statuses`` then reads the chosen ones)."""
-    matched = search_index.match(session, heads, tails)
-    if matched is None:
+    """The period's assignments that the search index finds by any (``every``: each) of
+    ``terms`` (``domain.words.word_terms``), newest first, at most ``limit``, less ``exclude``;
+    each with the words the index holds for it, to rank them by (``statuses`` then reads the
+    chosen ones)."""
+    listed = _filtered(period, _period_row(session, period), _committee_ids(session, committees), categories)
+    found = search_index.restrict(session, listed, CurrentStatus.assignment_id, terms, every=every)
+    if found is None:
         return []
-    chosen = _filtered(period, _period_row(session, period), committees, categories, matched).subquery()
-    ids = list(session.execute(select(chosen.c.id).order_by(chosen.c.id.desc()).limit(limit)).scalars())
-    found = search_index.indexed(session, ids)
-    return [found[i] for i in ids if i in found]
+    chosen = found.subquery()
+    statement = select(chosen.c.id).order_by(chosen.c.id.desc()).limit(limit)
+    if exclude:
+        statement = statement.where(chosen.c.id.not_in(list(exclude)))
+    ids = list(session.execute(statement).scalars())
+    words = search_index.indexed(session, ids)
+    return [words[i] for i in ids if i in words]
 
 
 def statuses(*, session: Session, assignment_ids: Sequence[int], period: Period) -> list[AssignmentStatus]:
@@ -214,27 +217,46 @@ def statuses(*, session: Session, assignment_ids: Sequence[int], period: Period)
     return _by_ids(session, list(assignment_ids), period, _period_row(session, period))
 
 
-def _filtered(period: Period, period_row: _PeriodRow | None, committees: Iterable[str],
-              categories: Iterable[StatusCategory], within):
+def _committee_ids(session: Session, abbreviations: Iterable[str]) -> list[int] | None:
+    """The ids of these committees (None: no committee filter; [] : none of them exists).
+
+    Looked up first, so that the database plans the list with the ids' own statistics."""
+    wanted = sorted({c.upper() for c in abbreviations})
+    if not wanted:
+        return None
+    return list(session.execute(select(CommitteeRow.id).where(CommitteeRow.abbreviation.in_(wanted))).scalars())
+
+
+def _filtered(period: Period, period_row: _PeriodRow | None, committee_ids: list[int] | None,
+              categories: Iterable[StatusCategory]):
     """SELECT (id, category) of the period's assignments that pass the filters."""
     statement = select(CurrentStatus.assignment_id.label("id"), CurrentStatus.category.label("category")).where(
         CurrentStatus.period_id == (period_row.id if period_row is not None else -1))
-    wanted = sorted({c.upper() for c in committees})
-    if wanted:
-        # A join, not EXISTS: SQLite probes the link's primary key per row either way, but
-        # runs a correlated subquery several times slower. DISTINCT: a joint assignment once.
-        statement = statement.join(
-            AssignmentCommittee, AssignmentCommittee.assignment_id == CurrentStatus.assignment_id
-        ).join(CommitteeRow, CommitteeRow.id == AssignmentCommittee.committee_id).where(
-            CommitteeRow.abbreviation.in_(wanted))
-        if len(wanted) > 1:
+    if committee_ids is not None:
+        # The period's rows of these committees (one index range each), then their status.
+        # DISTINCT: an assignment the committees share, once.
+        statement = statement.join(PeriodCommittee, and_(
+            PeriodCommittee.period_id == CurrentStatus.period_id,
+            PeriodCommittee.assignment_id == CurrentStatus.assignment_id,
+            PeriodCommittee.committee_id.in_(committee_ids or [-1])))
+        if len(committee_ids) > 1:
             statement = statement.distinct()
     chosen = sorted({c.value for c in categories})
     if chosen:
         statement = statement.where(CurrentStatus.category.in_(chosen))
-    if within is not None:
-        statement = statement.where(CurrentStatus.assignment_id.in_(within))
     return statement
+
+
+def sync_period_committees(*, session: Session, assignment_ids: Iterable[int]) -> None:
+    """``period_committee`` for these assignments as their memberships and links are now."""
+    ids = sorted(set(assignment_ids))
+    for start in range(0, len(ids), 1000):
+        statement = dialect_insert(session, PeriodCommittee.__table__).from_select(
+            ["period_id", "committee_id", "assignment_id"],
+            select(CurrentStatus.period_id, AssignmentCommittee.committee_id, AssignmentCommittee.assignment_id)
+            .join(AssignmentCommittee, AssignmentCommittee.assignment_id == CurrentStatus.assignment_id)
+            .where(CurrentStatus.assignment_id.in_(ids[start:start + 1000])))
+        session.connection().execute(statement.on_conflict_do_nothing())
 
 
 def add_members(*, session: Session, assignments: dict[int, int]) -> None:
@@ -349,14 +371,16 @@ def add_status_report(
     session.flush()
     _make_current(session, [{"assignment_id": assignment_id, "period_id": period_row.id, "report_id": report.id,
                              "category": report.category, "words": word_list(comment)}])
+    sync_period_committees(session=session, assignment_ids=[assignment_id])  # a period it was not in
     search_index.update(session, [assignment_id])
     return report
 
 
-def add_status_reports(*, session: Session, rows: Sequence[dict], index: bool = True) -> int:
+def add_status_reports(*, session: Session, rows: Sequence[dict], derived: bool = True) -> int:
     """Append many reports (``StatusReport`` fields) in one statement (batched); each becomes
     current (rows for the same assignment and period: the last one). Returns how many.
-    ``index=False`` leaves updating the search index to the caller (once, for many)."""
+    ``derived=False`` leaves ``sync_period_committees`` and the search index to the caller
+    (once, for many)."""
     if not rows:
         return 0
     table = StatusReport.__table__  # Core, not the ORM's bulk path: one batched INSERT ... RETURNING
@@ -369,7 +393,8 @@ def add_status_reports(*, session: Session, rows: Sequence[dict], index: bool = 
     for row in newest.values():
         row["words"] = word_list(row.pop("comment") or "")
     _make_current(session, list(newest.values()))
-    if index:
+    if derived:
+        sync_period_committees(session=session, assignment_ids={row["assignment_id"] for row in rows})
         search_index.update(session, {row["assignment_id"] for row in rows})
     return len(inserted)
 

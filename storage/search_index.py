@@ -3,7 +3,7 @@
 One row per assignment (keyed by its id) with the folded search words of the title, of its
 current comments (every period's, kept in ``current_status.words``) and, reversed, of both
 (``domain.words.word_list``, ``tails_of``).
-Questions are prefix queries (``domain.words.query_terms``): a word's stem as the head of an
+Questions are prefix queries (``domain.words.word_terms``): a word's stem as the head of an
 index word ("dagvat*" finds "dagvattenhantering") or, reversed, as its tail ("vandring" in
 "trygghetsvandring"). What the index finds, dialogs/language/search.py ranks.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Integer, bindparam, column, table, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -107,31 +107,44 @@ def rebuild(bind: Connection | Session) -> None:
     update(bind, ids)
 
 
-def match(bind: Connection | Session, heads: Sequence[str], tails: Sequence[str]):
-    """A SELECT of the ids of assignments with a word starting with one of ``heads`` or ending
-    with one of ``tails`` reversed; for use as a subquery (``IN``). None without terms."""
-    if not heads and not tails:
+def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequence[tuple[str, str]], *,
+             every: bool = False):
+    """``statement`` joined to the index and kept to assignments (``assignment_id``, a column of
+    it) with, for any (``every``: for each) of ``terms``' (head, tail) pairs, a word starting
+    with the head or ending with the tail reversed (``domain.words.word_terms``).
+
+    A join, so that the database chooses which side to read first (the index for a rare word,
+    the period's rows for a common one); None without terms.
+    """
+    if not terms:
         return None
     if _dialect(bind) == "sqlite":
-        def any_of(terms):
-            return " OR ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        def quoted(term: str) -> str:
+            return '"' + term.replace('"', '""') + '"*'
 
-        parts = ([f"{{title body}}: ({any_of(heads)})"] if heads else []) + (
-            [f"tails: ({any_of(tails)})"] if tails else [])
-        return text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :fts").bindparams(fts=" OR ".join(parts))
+        groups = [f"({{title body}}: {quoted(head)} OR tails: {quoted(tail)})" for head, tail in terms]
+        index = table(TABLE, column("rowid", Integer))
+        return statement.join(index, index.c.rowid == assignment_id).where(
+            text(f"{TABLE} MATCH :fts").bindparams(fts=(" AND " if every else " OR ").join(groups)))
 
-    def tsquery(terms):
-        return " | ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "':*" for t in terms)
+    def prefix(term: str) -> str:
+        return "'" + term.replace("'", "''").replace("\\", "\\\\") + "':*"
 
-    conditions = []
+    index = table(TABLE, column("assignment_id", Integer))
     params = {}
-    if heads:
-        conditions.append("document @@ to_tsquery('simple', :heads)")
-        params["heads"] = tsquery(heads)
-    if tails:
-        conditions.append("tail_document @@ to_tsquery('simple', :tails)")
-        params["tails"] = tsquery(tails)
-    return text(f"SELECT assignment_id FROM {TABLE} WHERE {' OR '.join(conditions)}").bindparams(**params)
+    if every:
+        groups = []
+        for n, (head, tail) in enumerate(terms):
+            groups.append(f"({TABLE}.document @@ to_tsquery('simple', :head{n}) "
+                          f"OR {TABLE}.tail_document @@ to_tsquery('simple', :tail{n}))")
+            params.update({f"head{n}": prefix(head), f"tail{n}": prefix(tail)})
+        condition = " AND ".join(groups)
+    else:
+        condition = (f"{TABLE}.document @@ to_tsquery('simple', :heads) "
+                     f"OR {TABLE}.tail_document @@ to_tsquery('simple', :tails)")
+        params = {"heads": " | ".join(prefix(h) for h, _ in terms), "tails": " | ".join(prefix(t) for _, t in terms)}
+    return statement.join(index, index.c.assignment_id == assignment_id).where(
+        text("(" + condition + ")").bindparams(**params))
 
 
 def indexed(bind: Connection | Session, assignment_ids: Sequence[int]) -> dict[int, Indexed]:

@@ -83,7 +83,7 @@ def rank(
     """Keys of the documents matching ``query`` with scores 0..100, best first.
 
     ``terms``: the (heads, tails) the search index found the documents by
-    (``domain.words.query_terms``); only document words the index could have found by them
+    (``domain.words.word_terms``); only document words the index could have found by them
     are compared, so that ranking many long documents stays cheap.
     """
     query_words = list(dict.fromkeys(words(query)))

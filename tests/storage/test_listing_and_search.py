@@ -14,7 +14,7 @@ from sqlalchemy import text
 from domain.periods import Period
 from domain.report_format import Report, ReportItem
 from domain.statuses import StatusCategory
-from domain.words import query_terms
+from domain.words import word_terms
 from storage import queries, search_index
 from storage.db import alembic_config
 from storage.importer import import_report, import_text
@@ -90,10 +90,9 @@ def test_the_current_status_is_the_newest_report(prepared_db, seed_text):
 
 
 def found(db, question: str, period: Period = T1) -> set[str]:
-    heads, tails = query_terms(question)
     with db.session() as session:
         ids = [found.assignment_id for found in queries.search_candidates(
-            session=session, period=period, heads=heads, tails=tails)]
+            session=session, period=period, terms=word_terms(question))]
         return {s.title for s in queries.statuses(session=session, assignment_ids=ids, period=period)}
 
 
@@ -145,3 +144,33 @@ def test_upgrading_an_existing_database_fills_the_current_status_and_the_index(e
     assert found(db, "busslinjer") == {"Se över linjenätet"}
     command.downgrade(config, "0005")
     command.upgrade(config, "head")
+
+
+def test_an_assignment_reported_in_a_later_year_is_in_its_committees_list_there(prepared_db):
+    with prepared_db.session() as session:
+        import_report(session=session, report=report(Period(2021, 3), [
+            ("Flytta bussdepån", ("TN", "KS"), C.ON_TRACK, "Pågår.")]), source="2021")
+        [old] = queries.find_statuses(session=session, period=Period(2021, 3))
+        assert queries.list_statuses(session=session, period=T1, committees=["TN"]).total == 0
+        queries.add_status_report(session=session, assignment_id=old.assignment_id, period=T1,
+                                  category=C.DONE, sentence=None, comment="Klart i januari.")
+        for committee in ("TN", "KS"):
+            listed = queries.list_statuses(session=session, period=T1, committees=[committee])
+            assert [(s.title, s.category) for s in listed.statuses] == [("Flytta bussdepån", C.DONE)]
+        both = queries.list_statuses(session=session, period=T1, committees=["TN", "KS"])
+        assert both.total == 1  # a shared assignment once
+
+
+def test_candidates_with_every_word_or_any(prepared_db):
+    archive(prepared_db, n=40)  # forty titles "Uppdrag nummer N om parkering"
+    with prepared_db.session() as session:
+        import_report(session=session, report=report(T1, [
+            ("Laddstolpar vid infartsparkering", ("TN",), C.ON_TRACK, "Upphandlas.")]), source="ny")
+        terms = word_terms("parkering laddstolpar")
+        every = queries.search_candidates(session=session, period=T1, terms=terms, every=True)
+        some = queries.search_candidates(session=session, period=T1, terms=terms, limit=5,
+                                         exclude=[e.assignment_id for e in every])
+        titles = {s.assignment_id: s.title for s in queries.find_statuses(session=session, period=T1)}
+    assert [titles[e.assignment_id] for e in every] == ["Laddstolpar vid infartsparkering"]
+    assert len(some) == 5 and every[0].assignment_id not in {s.assignment_id for s in some}
+    assert all("parkering" in titles[s.assignment_id] for s in some)

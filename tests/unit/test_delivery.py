@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -29,7 +28,8 @@ from bot.delivery import (
 )
 from bot.replies import ReplySender
 from bot.settings import Settings
-from tests.e2e.fake_connector import FakeConnector, ThreadedServer
+from tests.e2e.fake_connector import ThreadedServer
+from tests.unit.conftest import ScriptedConnector
 from tests.factories import AT, clock_at
 
 TENANT = "72f988bf-0000-4000-8000-00000000c0de"
@@ -37,43 +37,6 @@ CARD = {
     "contentType": "application/vnd.microsoft.card.adaptive",
     "content": {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "T2 2022"}]},
 }
-
-
-class ScriptedConnector(FakeConnector):
-    """FakeConnector whose answers per conversation can be scripted; logs every request."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.script: dict[str, list[tuple[int, dict]]] = {}
-        self.requests: list[tuple[float, int, str]] = []  # (monotonic time, client port, conversation)
-
-    async def _send(self, request: web.Request) -> web.Response:
-        conversation = request.match_info["conversation_id"]
-        peer = request.transport.get_extra_info("peername")
-        self.requests.append((time.monotonic(), peer[1], conversation))
-        steps = self.script.get(conversation)
-        if steps:
-            status, headers = steps.pop(0)
-            code = {403: "BotNotInConversationRoster", 429: "TooManyRequests"}.get(status, "Error")
-            return web.json_response(
-                {"error": {"code": code, "message": f"scripted {status}"}}, status=status, headers=headers
-            )
-        return await super()._send(request)
-
-    def times(self, conversation: str | None = None) -> list[float]:
-        return [t for t, _, c in self.requests if conversation is None or c == conversation]
-
-    def ports(self) -> set[int]:
-        return {port for _, port, _ in self.requests}
-
-
-@pytest.fixture
-def fake():
-    connector = ScriptedConnector()
-    server = ThreadedServer(connector.app)
-    connector.base_url = server.start()
-    yield connector
-    server.stop()
 
 
 SENDERS: list[ReplySender | None] = [None]  # the sending path of the running test

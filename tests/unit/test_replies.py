@@ -8,8 +8,6 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import ChannelAccount, ConversationAccount
 
 from bot.replies import ConnectorError, ReplySender, activity_json
-from tests.e2e.fake_connector import ThreadedServer
-from tests.unit.test_delivery import ScriptedConnector
 
 
 class Client:
@@ -17,15 +15,6 @@ class Client:
 
     def __init__(self, base_url: str) -> None:
         self.config = type("Config", (), {"base_url": base_url, "credentials": None})()
-
-
-@pytest.fixture
-def fake():
-    connector = ScriptedConnector()
-    server = ThreadedServer(connector.app)
-    connector.base_url = server.start()
-    yield connector
-    server.stop()
 
 
 def reply(conversation: str, text: str = "Hej!", reply_to: str | None = "act-1"):

@@ -1,4 +1,4 @@
-"""each period's assignments with their current status; the full-text search index
+"""each period's assignments with their current status, also by committee; the full-text search index
 
 Revision ID: 0006
 Revises: 0005
@@ -53,11 +53,22 @@ def upgrade() -> None:
             "report_id = excluded.report_id, category = excluded.category, words = excluded.words"),
             [{"a": a, "p": p, "r": r, "category": category, "words": word_list(comment or "")}
              for a, p, r, category, comment in newest])
+    op.create_table(
+        'period_committee',
+        sa.Column('period_id', sa.Integer(), sa.ForeignKey('reporting_period.id'), primary_key=True),
+        sa.Column('committee_id', sa.Integer(), sa.ForeignKey('committee.id'), primary_key=True),
+        sa.Column('assignment_id', sa.Integer(), sa.ForeignKey('assignment.id'), primary_key=True),
+    )
+    bind.execute(sa.text(
+        "INSERT INTO period_committee (period_id, committee_id, assignment_id) "
+        "SELECT c.period_id, l.committee_id, l.assignment_id FROM current_status c "
+        "JOIN assignment_committee l ON l.assignment_id = c.assignment_id"))
     search_index.create(bind)
     search_index.rebuild(bind)
 
 
 def downgrade() -> None:
     search_index.drop(op.get_bind())
+    op.execute('DROP TABLE IF EXISTS period_committee')
     op.drop_index('ix_current_status_period', table_name='current_status')
     op.drop_table('current_status')
