@@ -199,7 +199,7 @@ def _begin(*, session, conversation_id: str, activity_id: str | None, lease: tim
     if claim.outcome != "handle":
         return claim, {}
     if installed is not None:
-        conversations.save(session=session, **asdict(installed))
+        conversations.refresh(session=session, **asdict(installed))
     found = bot_state.read_items(session=session, keys=state_keys)
     return claim, {key: found.get(key) for key in state_keys}
 

@@ -18,6 +18,7 @@ from domain.words import word_terms
 from storage import queries
 
 CANDIDATES = 300  # assignments ranked at most per question
+STAGES = ((True, True), (True, False), (False, False))  # (every word, in titles only)
 
 
 def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
@@ -33,11 +34,11 @@ def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
         terms_found_by = ([h for h, _ in terms], [t for _, t in terms])
         found: list = []
         ranked: list[tuple[int, float]] = []
-        # Those with every word first: they score highest. Those with some of the words only
-        # when that leaves places in the answer.
-        for every in ((True, False) if len(terms) > 1 else (False,)):
+        # Those with every word in the title first: they score highest; then every word
+        # anywhere; then some of the words, only while the answer has places left.
+        for every, titles in STAGES if len(terms) > 1 else STAGES[:1] + STAGES[2:]:
             found += queries.search_candidates(
-                session=session, period=period, terms=terms, every=every, committees=committees,
+                session=session, period=period, terms=terms, every=every, titles=titles, committees=committees,
                 categories=categories, exclude=[d.assignment_id for d in found], limit=CANDIDATES - len(found))
             documents = [Document(d.assignment_id, d.title, d.body if comments else "", folded=True) for d in found]
             ranked = rank(text, documents, limit=limit, terms=terms_found_by)

@@ -40,8 +40,9 @@ def read_items(*, session: Session, keys: Iterable[str]) -> dict[str, tuple[dict
     keys = list(keys)
     if not keys:
         return {}
-    rows = session.exec(select(BotStateItem).where(BotStateItem.key.in_(keys))).all()
-    return {row.key: (row.data, row.etag) for row in rows}
+    rows = session.execute(select(BotStateItem.key, BotStateItem.data, BotStateItem.etag)
+                           .where(BotStateItem.key.in_(keys)))
+    return {key: (data, etag) for key, data, etag in rows}
 
 
 def write_item(*, session: Session, key: str, data: dict, expected_etag: str | None) -> str:

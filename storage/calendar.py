@@ -19,15 +19,19 @@ from storage.db import insert_new
 from storage.models import ReportingPeriod
 
 
-def _dates(row: ReportingPeriod) -> PeriodDates:
+def _dates(row) -> PeriodDates:
     return PeriodDates(Period(row.year, row.term), row.starts_on, row.ends_on, row.opens_on, row.deadline)
 
 
+_COLUMNS = (ReportingPeriod.year, ReportingPeriod.term, ReportingPeriod.starts_on, ReportingPeriod.ends_on,
+            ReportingPeriod.opens_on, ReportingPeriod.deadline)
+
+
 def _rows(session: Session, years: list[int] | None = None) -> dict[Period, PeriodDates]:
-    query = select(ReportingPeriod)
+    query = select(*_COLUMNS)
     if years is not None:
         query = query.where(ReportingPeriod.year.in_(years))
-    return {dates.period: dates for dates in map(_dates, session.exec(query).all())}
+    return {dates.period: dates for dates in map(_dates, session.execute(query).all())}
 
 
 def get_period_dates(*, session: Session, period: Period) -> PeriodDates:

@@ -43,6 +43,30 @@ def save(
     return row
 
 
+def refresh(
+    *,
+    session: Session,
+    conversation_id: str,
+    service_url: str,
+    reference: dict,
+    tenant_id: str | None = None,
+    conversation_type: str | None = None,
+) -> None:
+    """``save``, but first a plain read: on most turns the stored reference is the same and
+    nothing is written (or built)."""
+    stored = session.execute(
+        select(Conversation.active, Conversation.service_url, Conversation.reference, Conversation.tenant_id,
+               Conversation.conversation_type).where(Conversation.conversation_id == conversation_id)).first()
+    if stored is not None:
+        active, stored_url, stored_reference, stored_tenant, stored_type = stored
+        if (active and stored_url == service_url and stored_reference == reference
+                and stored_tenant == (tenant_id or stored_tenant)
+                and stored_type == (conversation_type or stored_type)):
+            return
+    save(session=session, conversation_id=conversation_id, service_url=service_url, reference=reference,
+         tenant_id=tenant_id, conversation_type=conversation_type)
+
+
 def _fill(row: Conversation, service_url: str, reference: dict, tenant_id, conversation_type, at) -> None:
     row.service_url = service_url
     row.reference = reference

@@ -134,16 +134,14 @@ STATISTICS_TABLES = ("assignment", "assignment_committee", "current_status", "pe
 
 def refresh_statistics(engine: Engine) -> None:
     """After a bulk import: refresh the query planner's statistics of the tables questions
-    read (PostgreSQL's autovacuum gets there eventually, SQLite never on its own), and on
-    PostgreSQL vacuum them, so that the rows an import replaced are not read past and index-only
-    scans work at once."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(STATISTICS_TABLES))
-        return
+    read, so that it plans for their new sizes at once (PostgreSQL's autovacuum gets there
+    eventually, and vacuums; SQLite never on its own)."""
     with engine.begin() as conn:
-        for table in STATISTICS_TABLES:
-            conn.exec_driver_sql(f"ANALYZE {table}")
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE " + ", ".join(STATISTICS_TABLES))
+        else:
+            for table in STATISTICS_TABLES:
+                conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 def ping(engine: Engine) -> bool:

@@ -47,10 +47,10 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
     touched: set[int] = set()
     for start in range(0, len(report.items), BATCH):
         items = report.items[start:start + BATCH]
-        ids, new = _assignments(session, report.period.year, items, source)
+        ids, new = _assignments(session, report.period, items, source)
         created += len(new)
         touched.update(new)
-        _link_committees(session, items, ids, committee_ids)
+        relinked = _link_committees(session, items, ids, committee_ids)
         current = queries.current_texts(session=session, assignment_ids=sorted(set(ids.values())),
                                         period=report.period)
         rows = []
@@ -66,7 +66,9 @@ def import_report(*, session: Session, report: Report, source: str) -> ImportRes
             current[assignment_id] = wanted
             touched.add(assignment_id)
         queries.add_status_reports(session=session, rows=rows, derived=False)
-        queries.sync_period_committees(session=session, assignment_ids=ids.values())
+        # The report's assignments are its year's, members of its periods since they were
+        # added: only new ones and new links change period_committee.
+        queries.sync_period_committees(session=session, assignment_ids=relinked)
         added += len(rows)
     search_index.update(session, touched)
     return ImportResult(report.period, created, added, unchanged)
@@ -76,8 +78,10 @@ BATCH = 1000  # report items per round of statements
 ANALYZE_AFTER = 1000  # rows an import adds before the database's statistics are refreshed
 
 
-def _assignments(session: Session, year: int, items, source: str) -> tuple[dict[str, int], list[int]]:
-    """{title: assignment id} for the items, creating the assignments that are new (their ids)."""
+def _assignments(session: Session, period: Period, items, source: str) -> tuple[dict[str, int], list[int]]:
+    """{title: assignment id} for the items, creating the assignments that are new (their ids):
+    the report's year's, members of its periods (its own row comes with its report)."""
+    year = period.year
     titles = list(dict.fromkeys(item.title for item in items))
     ids = dict(session.execute(
         select(Assignment.title, Assignment.id).where(Assignment.year == year, Assignment.title.in_(titles))).all())
@@ -88,12 +92,14 @@ def _assignments(session: Session, year: int, items, source: str) -> tuple[dict[
         result = session.connection().execute(insert(table).returning(table.c.title, table.c.id), rows)
         created = dict(result.all())
         ids.update(created)
-        queries.add_members(session=session, assignments={i: year for i in created.values()})
+        queries.add_members(session=session, assignments={i: year for i in created.values()},
+                            reported_in=period)
         return ids, list(created.values())
     return ids, []
 
 
-def _link_committees(session: Session, items, ids: dict[str, int], committee_ids: dict[str, int]) -> None:
+def _link_committees(session: Session, items, ids: dict[str, int], committee_ids: dict[str, int]) -> set[int]:
+    """Link the items' assignments to their committees; the ids of those that got a new link."""
     linked = set(session.execute(
         select(AssignmentCommittee.assignment_id, AssignmentCommittee.committee_id)
         .where(AssignmentCommittee.assignment_id.in_(sorted(set(ids.values()))))).all())
@@ -107,6 +113,7 @@ def _link_committees(session: Session, items, ids: dict[str, int], committee_ids
                                  is_lead=abbreviation == item.lead_committee, position=position))
     if rows:
         session.connection().execute(insert(AssignmentCommittee.__table__), rows)
+    return {row["assignment_id"] for row in rows}
 
 
 def import_text(

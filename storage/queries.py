@@ -190,17 +190,19 @@ def search_candidates(
     period: Period,
     terms: Sequence[tuple[str, str]],
     every: bool = False,
+    titles: bool = False,
     committees: Iterable[str] = (),
     categories: Iterable[StatusCategory] = (),
     exclude: Sequence[int] = (),
     limit: int = 300,
 ) -> list[search_index.Indexed]:
     """The period's assignments that the search index finds by any (``every``: each) of
-    ``terms`` (``domain.words.word_terms``), newest first, at most ``limit``, less ``exclude``;
+    ``terms`` (``domain.words.word_terms``; ``titles``: as heads of title words), newest first,
+    at most ``limit``, less ``exclude``;
     each with the words the index holds for it, to rank them by (``statuses`` then reads the
     chosen ones)."""
     listed = _filtered(period, _period_row(session, period), _committee_ids(session, committees), categories)
-    found = search_index.restrict(session, listed, CurrentStatus.assignment_id, terms, every=every)
+    found = search_index.restrict(session, listed, CurrentStatus.assignment_id, terms, every=every, titles=titles)
     if found is None:
         return []
     chosen = found.subquery()
@@ -259,11 +261,17 @@ def sync_period_committees(*, session: Session, assignment_ids: Iterable[int]) -
         session.connection().execute(statement.on_conflict_do_nothing())
 
 
-def add_members(*, session: Session, assignments: dict[int, int]) -> None:
-    """New assignments (id: year) belong to their year's periods, unreported until reported."""
+def add_members(*, session: Session, assignments: dict[int, int], reported_in: Period | None = None) -> None:
+    """New assignments (id: year) belong to their year's periods, unreported until reported.
+
+    ``reported_in``: a period the caller is about to report them all in; their rows there come
+    with the reports (so that an import writes each row once).
+    """
     rows = []
     for year in sorted(set(assignments.values())):
         for term in TERMS:
+            if Period(year, term) == reported_in:
+                continue
             period_id = ensure_period(session=session, period=Period(year, term)).id
             rows += [{"assignment_id": a, "period_id": period_id, "report_id": None,
                       "category": StatusCategory.NOT_REPORTED.value, "words": ""}

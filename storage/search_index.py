@@ -95,7 +95,8 @@ def _write(bind, ids: list[int], rows: list[dict]) -> None:
     if rows:
         bind.execute(text(
             f"INSERT INTO {TABLE} (assignment_id, title, body, tails, document, tail_document) "
-            "VALUES (:id, :title, :body, :tails, to_tsvector('simple', :title || ' ' || :body), "
+            "VALUES (:id, :title, :body, :tails, setweight(to_tsvector('simple', :title), 'A') || "
+            "setweight(to_tsvector('simple', :body), 'D'), "
             "to_tsvector('simple', :tails)) ON CONFLICT (assignment_id) DO UPDATE SET "
             "title = excluded.title, body = excluded.body, tails = excluded.tails, "
             "document = excluded.document, tail_document = excluded.tail_document"), rows)
@@ -108,10 +109,11 @@ def rebuild(bind: Connection | Session) -> None:
 
 
 def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequence[tuple[str, str]], *,
-             every: bool = False):
+             every: bool = False, titles: bool = False):
     """``statement`` joined to the index and kept to assignments (``assignment_id``, a column of
     it) with, for any (``every``: for each) of ``terms``' (head, tail) pairs, a word starting
-    with the head or ending with the tail reversed (``domain.words.word_terms``).
+    with the head or ending with the tail reversed (``domain.words.word_terms``); ``titles``:
+    a title word starting with the head.
 
     A join, so that the database chooses which side to read first (the index for a rare word,
     the period's rows for a common one); None without terms.
@@ -122,27 +124,36 @@ def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequen
         def quoted(term: str) -> str:
             return '"' + term.replace('"', '""') + '"*'
 
-        groups = [f"({{title body}}: {quoted(head)} OR tails: {quoted(tail)})" for head, tail in terms]
+        groups = [f"title: {quoted(head)}" if titles else f"({{title body}}: {quoted(head)} OR tails: {quoted(tail)})"
+                  for head, tail in terms]
         index = table(TABLE, column("rowid", Integer))
         return statement.join(index, index.c.rowid == assignment_id).where(
             text(f"{TABLE} MATCH :fts").bindparams(fts=(" AND " if every else " OR ").join(groups)))
 
+    weight = "A" if titles else ""  # the title's words are weighted A in the document
+
     def prefix(term: str) -> str:
-        return "'" + term.replace("'", "''").replace("\\", "\\\\") + "':*"
+        return "'" + term.replace("'", "''").replace("\\", "\\\\") + "':*" + weight
 
     index = table(TABLE, column("assignment_id", Integer))
     params = {}
     if every:
         groups = []
         for n, (head, tail) in enumerate(terms):
+            params[f"head{n}"] = prefix(head)
+            if titles:
+                groups.append(f"{TABLE}.document @@ to_tsquery('simple', :head{n})")
+                continue
             groups.append(f"({TABLE}.document @@ to_tsquery('simple', :head{n}) "
                           f"OR {TABLE}.tail_document @@ to_tsquery('simple', :tail{n}))")
-            params.update({f"head{n}": prefix(head), f"tail{n}": prefix(tail)})
+            params[f"tail{n}"] = prefix(tail)
         condition = " AND ".join(groups)
     else:
-        condition = (f"{TABLE}.document @@ to_tsquery('simple', :heads) "
-                     f"OR {TABLE}.tail_document @@ to_tsquery('simple', :tails)")
-        params = {"heads": " | ".join(prefix(h) for h, _ in terms), "tails": " | ".join(prefix(t) for _, t in terms)}
+        condition = f"{TABLE}.document @@ to_tsquery('simple', :heads)"
+        params = {"heads": " | ".join(prefix(h) for h, _ in terms)}
+        if not titles:
+            condition += f" OR {TABLE}.tail_document @@ to_tsquery('simple', :tails)"
+            params["tails"] = " | ".join(prefix(t) for _, t in terms)
     return statement.join(index, index.c.assignment_id == assignment_id).where(
         text("(" + condition + ")").bindparams(**params))
 
