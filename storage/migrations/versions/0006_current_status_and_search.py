@@ -39,20 +39,20 @@ def upgrade() -> None:
             "VALUES (:year, :term, :starts_on, :ends_on, :opens_on, :deadline)"),
             [{"year": p.year, "term": p.term, "starts_on": p.start, "ends_on": p.end,
               "opens_on": DEFAULT_CALENDAR.opens(p), "deadline": DEFAULT_CALENDAR.deadline(p)} for p in missing])
-    bind.execute(sa.text(
-        "INSERT INTO current_status (assignment_id, period_id, report_id, category, words) "
-        "SELECT a.id, p.id, NULL, :category, '' FROM assignment a JOIN reporting_period p ON p.year = a.year"),
-        {"category": StatusCategory.NOT_REPORTED.value})
-    newest = bind.execute(sa.text(
+    # Each row written once (no row inserted and then updated): the newest report where there
+    # is one, else "ej rapporterat".
+    newest = {(a, p): (r, category, word_list(comment or "")) for a, p, r, category, comment in bind.execute(sa.text(
         "SELECT r.assignment_id, r.period_id, r.id, r.category, r.comment FROM status_report r "
-        "WHERE r.id IN (SELECT MAX(id) FROM status_report GROUP BY assignment_id, period_id)")).all()
-    if newest:
-        bind.execute(sa.text(
-            "INSERT INTO current_status (assignment_id, period_id, report_id, category, words) "
-            "VALUES (:a, :p, :r, :category, :words) ON CONFLICT (assignment_id, period_id) DO UPDATE SET "
-            "report_id = excluded.report_id, category = excluded.category, words = excluded.words"),
-            [{"a": a, "p": p, "r": r, "category": category, "words": word_list(comment or "")}
-             for a, p, r, category, comment in newest])
+        "WHERE r.id IN (SELECT MAX(id) FROM status_report GROUP BY assignment_id, period_id)"))}
+    members = set(map(tuple, bind.execute(sa.text(
+        "SELECT a.id, p.id FROM assignment a JOIN reporting_period p ON p.year = a.year"))))
+    rows = [{"a": a, "p": p, "r": newest.get((a, p), (None,))[0],
+             "category": newest[(a, p)][1] if (a, p) in newest else StatusCategory.NOT_REPORTED.value,
+             "words": newest[(a, p)][2] if (a, p) in newest else ""}
+            for a, p in sorted(members | set(newest))]
+    if rows:
+        bind.execute(sa.text("INSERT INTO current_status (assignment_id, period_id, report_id, category, words) "
+                             "VALUES (:a, :p, :r, :category, :words)"), rows)
     op.create_table(
         'period_committee',
         sa.Column('period_id', sa.Integer(), sa.ForeignKey('reporting_period.id'), primary_key=True),
