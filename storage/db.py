@@ -128,6 +128,7 @@ def now(session: Session) -> datetime:
     return session.info[NOW]
 
 
+GIN_INDEXES = ("ix_assignment_search_document", "ix_assignment_search_tails")  # storage/search_index.py
 STATISTICS_TABLES = ("assignment", "assignment_committee", "current_status", "period_committee",
                      "status_report", "assignment_search")
 
@@ -135,9 +136,9 @@ STATISTICS_TABLES = ("assignment", "assignment_committee", "current_status", "pe
 def refresh_statistics(engine: Engine) -> None:
     """After a bulk import: refresh the query planner's statistics of the tables questions
     read, so that it plans for their new sizes at once (PostgreSQL's autovacuum gets there
-    eventually; SQLite never on its own). On PostgreSQL ``current_status`` is vacuumed too: an
+    eventually; SQLite never on its own). On PostgreSQL ``current_status`` is vacuumed too (an
     import rewrites a row of it per report, and lists read it by index only once the rows it
-    replaced are gone."""
+    replaced are gone) and the full-text index's pending entries are merged."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE " + ", ".join(t for t in STATISTICS_TABLES if t != "current_status"))
@@ -147,6 +148,10 @@ def refresh_statistics(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) current_status")
+            # GIN indexes take new rows into a pending list that every search reads through
+            # until autovacuum merges it: merge it now.
+            for index in GIN_INDEXES:
+                conn.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index})
 
 
 def ping(engine: Engine) -> bool:

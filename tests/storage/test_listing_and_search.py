@@ -16,7 +16,7 @@ from domain.report_format import Report, ReportItem
 from domain.statuses import StatusCategory
 from domain.words import word_terms
 from storage import queries, search_index
-from storage.db import alembic_config
+from storage.db import alembic_config, refresh_statistics
 from storage.importer import import_report, import_text
 from storage.models import Assignment
 from storage.models import StatusReport as Row
@@ -174,3 +174,12 @@ def test_candidates_with_every_word_or_any(prepared_db):
     assert [titles[e.assignment_id] for e in every] == ["Laddstolpar vid infartsparkering"]
     assert len(some) == 5 and every[0].assignment_id not in {s.assignment_id for s in some}
     assert all("parkering" in titles[s.assignment_id] for s in some)
+
+
+def test_statistics_are_refreshed_after_a_bulk_import_and_answers_stay_the_same(prepared_db, seed_text):
+    import_text(prepared_db, seed_text, filename="seed.txt")
+    before = found(prepared_db, "linjenätet")
+    refresh_statistics(prepared_db.engine)  # ANALYZE; on PostgreSQL VACUUM and GIN pending lists merged
+    assert found(prepared_db, "linjenätet") == before != set()
+    with prepared_db.session() as session:
+        assert queries.list_statuses(session=session, period=T1, committees=["TN"]).total == 3
