@@ -32,9 +32,7 @@ patched; only public msrest classes are used to build the same pipeline msrest b
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import math
 import random
 from collections import OrderedDict
 from collections.abc import Callable
@@ -65,7 +63,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 from urllib3.util.retry import Retry
 
-from bot.replies import ConnectorError, ReplySender
+from bot.replies import ConnectorError, ReplySender, parse_retry_after
 from domain.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -101,27 +99,6 @@ class Outcome:
 # --------------------------------------------------------------------------------------
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds, or an HTTP date seen from ``now`` (a
-    timestamp); None if absent, garbled, or a date with no ``now`` to count from."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None or now is None:
-            return None
-        seconds = when.timestamp() - now
-    if math.isnan(seconds):
-        return None
-    return max(0.0, seconds)
-
-
 def _error_detail(exc: HttpOperationError) -> str:
     error = getattr(getattr(exc, "error", None), "error", None)
     code = getattr(error, "code", None)
@@ -140,29 +117,25 @@ def classify(exc: BaseException, *, now: float | None = None) -> tuple[Status, s
     reads a Retry-After given as a date."""
     response = getattr(exc, "response", None)
     if isinstance(exc, HttpOperationError) and response is not None and getattr(response, "status_code", None):
-        code = int(response.status_code)
         headers = getattr(response, "headers", None) or {}
-        retry_after = parse_retry_after(headers.get("Retry-After"), now=now)
-        reason = f"HTTP {code} {_error_detail(exc)}".strip()
-        if code == 403:
-            return "gone", reason, None
-        if code in RETRY_STATUSES:
-            return "retry", reason, retry_after
-        return "failed", reason, retry_after
+        return _by_status(int(response.status_code), _error_detail(exc), headers.get("Retry-After"), now)
     if isinstance(exc, ConnectorError) and exc.status is not None:
-        reason = f"HTTP {exc.status} {exc.detail}".strip()
-        if exc.status == 403:
-            return "gone", reason, None
-        retry_after = parse_retry_after(exc.retry_after_header, now=now)
-        if exc.status in RETRY_STATUSES:
-            return "retry", reason, retry_after
-        return "failed", reason, retry_after
+        return _by_status(exc.status, exc.detail, exc.retry_after, now)
     if isinstance(exc, ConnectorError):
         return "retry", f"connection error: {exc.detail}", None
     if isinstance(exc, (ClientRequestError, requests.RequestException, ConnectionError, TimeoutError)):
         cause = exc.__cause__ or exc.__context__ or exc
         return "retry", f"connection error: {type(cause).__name__}: {cause}", None
     return "failed", f"{type(exc).__name__}: {exc}", None
+
+
+def _by_status(code: int, detail: str, retry_after: str | None, now: float | None) -> tuple[Status, str, float | None]:
+    """What the Bot Connector's answer ``code`` means for a message (whichever client sent it)."""
+    reason = f"HTTP {code} {detail}".strip()
+    if code == 403:
+        return "gone", reason, None
+    seconds = parse_retry_after(retry_after, now=now)
+    return ("retry" if code in RETRY_STATUSES else "failed"), reason, seconds
 
 
 # --------------------------------------------------------------------------------------

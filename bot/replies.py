@@ -15,8 +15,10 @@ the lookup may call Entra, so it runs in a thread and is kept for ``TOKEN_TTL``)
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import logging
+import math
 import time
 from urllib.parse import quote
 
@@ -40,8 +42,7 @@ class ConnectorError(Exception):
         super().__init__(f"{status or 'unreachable'}: {detail}")
         self.status = status
         self.detail = detail
-        self.retry_after_header = retry_after  # as sent: seconds, or an HTTP date
-        self.retry_after = _retry_after(retry_after)  # seconds, when given as seconds
+        self.retry_after = retry_after  # the Retry-After header as sent: seconds, or an HTTP date
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -50,15 +51,29 @@ def _retryable(exc: BaseException) -> bool:
 
 def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
-    hinted = getattr(exc, "retry_after", None)
+    hinted = parse_retry_after(getattr(exc, "retry_after", None))  # a date, with no clock here: backoff
     return min(MAX_RETRY_WAIT, hinted if hinted is not None else 0.2 * 2 ** (state.attempt_number - 1))
 
 
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds, or an HTTP date seen from ``now`` (a
+    timestamp); None if absent, garbled, or a date with no ``now`` to count from."""
+    if not value:
         return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or now is None:
+            return None
+        seconds = when.timestamp() - now
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
 
 
 def activity_json(activity: Activity) -> dict:
