@@ -75,19 +75,19 @@ class UppdragsBot(ActivityHandler):
                 await acknowledge(turn_context)
                 return
             held = HeldReplies(turn_context)
-            unit = TurnUnit(preloaded=preloaded)
-            if claimed:
-                unit.with_write = lambda *, session: bot_state.complete_activity(
-                    session=session, conversation_id=key, activity_id=activity.id,
-                    replies=[activity_json(r) for r in held.activities])
+
+            def complete(*, session) -> None:  # with the replies held when it runs
+                bot_state.complete_activity(session=session, conversation_id=key, activity_id=activity.id,
+                                            replies=[activity_json(r) for r in held.activities])
+
+            unit = TurnUnit(preloaded=preloaded, with_write=complete if claimed else None)
             try:
                 with SqlStorage.turn(unit):
                     await self._run(turn_context, held)
             finally:
                 replies = held.release()  # from here on (e.g. an error message) sends go out at once
-            if claimed and not unit.written:
-                await self._db.run(bot_state.complete_activity, conversation_id=key, activity_id=activity.id,
-                                   replies=[activity_json(r) for r in replies])
+            if claimed and not unit.written:  # the turn saved no state: completed on its own
+                await self._db.run(complete)
             await self._deliver(turn_context, replies, claimed)
 
     async def _run(self, turn_context: TurnContext, held: HeldReplies) -> None:

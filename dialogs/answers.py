@@ -119,10 +119,6 @@ class Answers:
         if await self._db.run(claim):
             await reply(cards.welcome_card(EXAMPLES))
 
-    async def remember(self, installed: InstalledIn) -> None:
-        """Keep the conversation's reference fresh: its serviceUrl can change."""
-        await self._db.run(_remember, installed=installed)
-
     async def uninstalled(self, conversation_id: str) -> None:
         await self._db.run(conversations.deactivate, conversation_id=conversation_id)
 
@@ -134,7 +130,8 @@ class Answers:
     # --- status, one assignment, history ---------------------------------------------------------
 
     async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> None:
-        await reply(await self._db.run(self._status, query=query, page=max(1, page), known=await self._known()))
+        await reply(await self._db.run(self._status, query=query, page=max(1, page),
+                                       committees=await self._known()))
 
     async def assignment(self, reply: Reply, assignment_id: int, period: Period | None) -> None:
         await reply(await self._db.run(self._assignment, assignment_id=assignment_id, period=period))
@@ -145,7 +142,8 @@ class Answers:
     async def refreshed_card(self, origin: Origin | None, assignment_id: int, period: Period, note: str) -> dict:
         """The card a saved update came from, drawn again with the new status."""
         if origin is not None:
-            card = await self._db.run(self._status, query=origin.query, page=origin.page, known=await self._known())
+            card = await self._db.run(self._status, query=origin.query, page=origin.page,
+                                      committees=await self._known())
         else:
             card = await self._db.run(self._assignment, assignment_id=assignment_id, period=period)
         if isinstance(card, str):
@@ -154,8 +152,7 @@ class Answers:
 
     # --- the work, in one transaction each --------------------------------------------------------
 
-    def _status(self, *, session, query: StatusQuery, page: int, known: dict[str, Committee]) -> str | dict:
-        committees = known
+    def _status(self, *, session, query: StatusQuery, page: int, committees: dict[str, Committee]) -> str | dict:
         facts = queries.period_facts(session=session, today=self.today())
         period = query.period or rules.default_period(facts, year=query.year)
         awaiting = rules.awaits_reports(period, facts)
@@ -182,17 +179,18 @@ class Answers:
                                   committees, page=1)
         if awaiting and StatusCategory.NOT_REPORTED not in query.categories:
             return _nothing_found(query, period, committees, list(facts.reported), awaiting)
+        def page_of(number: int) -> queries.StatusList:
+            return queries.list_statuses(session=session, period=period, committees=query.committees,
+                                         categories=query.categories, offset=(number - 1) * cards.PAGE_SIZE,
+                                         limit=cards.PAGE_SIZE)
+
         page = max(1, page)
-        listed = queries.list_statuses(session=session, period=period, committees=query.committees,
-                                       categories=query.categories, offset=(page - 1) * cards.PAGE_SIZE,
-                                       limit=cards.PAGE_SIZE)
+        listed = page_of(page)
         if not listed.total:
             return _nothing_found(query, period, committees, list(facts.reported), awaiting)
         if not listed.statuses:  # a page past the end (the list shrank): its last page
             page = -(-listed.total // cards.PAGE_SIZE)
-            listed = queries.list_statuses(session=session, period=period, committees=query.committees,
-                                           categories=query.categories, offset=(page - 1) * cards.PAGE_SIZE,
-                                           limit=cards.PAGE_SIZE)
+            listed = page_of(page)
         return _list_card(query, period, listed.statuses, listed.total, listed.counts, committees, page)
 
     def _assignment(self, *, session, assignment_id: int, period: Period | None) -> str | dict:

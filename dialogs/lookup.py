@@ -18,7 +18,10 @@ from domain.words import word_terms
 from storage import queries
 
 CANDIDATES = 300  # assignments ranked at most per question
-STAGES = ((True, True), (True, False), (False, False))  # (every word, in titles only)
+# (every word, in titles only): every word in the title first, they score highest; then
+# every word anywhere; then some of the words. With one word, "every" is "any".
+STAGES = ((True, True), (True, False), (False, False))
+ONE_WORD_STAGES = ((True, True), (False, False))
 
 
 def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
@@ -34,9 +37,8 @@ def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
         terms_found_by = ([h for h, _ in terms], [t for _, t in terms])
         found: list = []
         ranked: list[tuple[int, float]] = []
-        # Those with every word in the title first: they score highest; then every word
-        # anywhere; then some of the words, only while the answer has places left.
-        for every, titles in STAGES if len(terms) > 1 else STAGES[:1] + STAGES[2:]:
+        # A stage only while the answer has places left.
+        for every, titles in STAGES if len(terms) > 1 else ONE_WORD_STAGES:
             found += queries.search_candidates(
                 session=session, period=period, terms=terms, every=every, titles=titles, committees=committees,
                 categories=categories, exclude=[d.assignment_id for d in found], limit=CANDIDATES - len(found))

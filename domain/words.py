@@ -51,7 +51,6 @@ def stem(word: str) -> str:
     return word
 
 
-
 # A query word matches a document word that starts with its stem less up to PREFIX_SLACK
 # letters ("dagvattn|et" -> "dagvat*" finds "dagvattenhantering"), or ends with it.
 PREFIX_SLACK = 2

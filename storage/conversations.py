@@ -33,10 +33,6 @@ def save(
         except IntegrityError:  # another instance inserted it first
             row = find(session=session, conversation_id=conversation_id)
             assert row is not None
-    if (row.active and row.service_url == service_url and row.reference == reference
-            and row.tenant_id == (tenant_id or row.tenant_id)
-            and row.conversation_type == (conversation_type or row.conversation_type)):
-        return row  # as stored: no write
     _fill(row, service_url, reference, tenant_id, conversation_type, now(session))
     session.add(row)
     session.flush()

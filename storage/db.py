@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from domain.clock import Clock, aware
+from storage import search_index
 
 DEFAULT_DATABASE_URL = "sqlite:///uppdragsbot.db"
 NOW = "uppdragsboten.now"
@@ -128,9 +129,8 @@ def now(session: Session) -> datetime:
     return session.info[NOW]
 
 
-GIN_INDEXES = ("ix_assignment_search_document", "ix_assignment_search_tails")  # storage/search_index.py
 STATISTICS_TABLES = ("assignment", "assignment_committee", "current_status", "period_committee",
-                     "status_report", "assignment_search")
+                     "status_report", search_index.TABLE)
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -148,10 +148,7 @@ def refresh_statistics(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) current_status")
-            # GIN indexes take new rows into a pending list that every search reads through
-            # until autovacuum merges it: merge it now.
-            for index in GIN_INDEXES:
-                conn.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index})
+            search_index.merge_pending(conn)
 
 
 def ping(engine: Engine) -> bool:

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from domain.words import tails_of, word_list
 
 TABLE = "assignment_search"
+INDEXES = {"document": f"ix_{TABLE}_document", "tail_document": f"ix_{TABLE}_tails"}  # PostgreSQL: GIN
 BATCH = 500
 
 
@@ -53,8 +54,15 @@ def create(bind: Connection) -> None:
         f"CREATE TABLE {TABLE} (assignment_id integer PRIMARY KEY REFERENCES assignment(id), "
         "title text NOT NULL, body text NOT NULL, tails text NOT NULL, "
         "document tsvector NOT NULL, tail_document tsvector NOT NULL)"))
-    bind.execute(text(f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING gin (document)"))
-    bind.execute(text(f"CREATE INDEX ix_{TABLE}_tails ON {TABLE} USING gin (tail_document)"))
+    for column_name, index in INDEXES.items():
+        bind.execute(text(f"CREATE INDEX {index} ON {TABLE} USING gin ({column_name})"))
+
+
+def merge_pending(bind: Connection) -> None:
+    """PostgreSQL: merge the entries a bulk insert left in the GIN indexes' pending lists,
+    which every search reads through until autovacuum merges them."""
+    for index in INDEXES.values():
+        bind.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index})
 
 
 def drop(bind: Connection) -> None:

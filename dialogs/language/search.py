@@ -17,9 +17,7 @@ from typing import Sequence
 
 from rapidfuzz import fuzz
 
-from domain.words import MIN_STEM, STOP_WORDS, stem, words
-
-__all__ = ["STOP_WORDS", "Document", "rank", "similarity", "stem", "words"]
+from domain.words import MIN_STEM, stem, words
 
 TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 0.6

@@ -22,7 +22,6 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from dialogs.language.chat import MENTION
-from dialogs.language.search import STOP_WORDS
 from dialogs.language.update import HistoryRequest, UpdateRequest, parse_update
 from domain.committees import Committee
 from domain.periods import (
@@ -44,6 +43,7 @@ from domain.statuses import (
     StatusCategory,
 )
 from domain.text import clean, fold
+from domain.words import STOP_WORDS
 
 log = logging.getLogger(__name__)
 
