@@ -12,7 +12,7 @@ import pytest
 from bot.app import create_app
 from bot.settings import Settings
 from tests.cardcheck import assert_valid
-from tests.e2e.fake_connector import FakeConnector, ThreadedServer
+from tests.e2e.fake_connector import FakeConnector
 from tests.seen import cards_of
 
 TENANT = "72f988bf-0000-4000-8000-00000000c0de"
@@ -21,11 +21,8 @@ BOT_ID = "28:uppdragsboten"
 
 @pytest.fixture
 def connector():
-    fake = FakeConnector()
-    server = ThreadedServer(fake.app)
-    fake.base_url = server.start()
-    yield fake
-    server.stop()
+    with FakeConnector().serving() as fake:
+        yield fake
     # Every card the bot sent in the test must be one Teams can render.
     for card in cards_of(fake.activities):
         assert_valid(card)

@@ -12,6 +12,8 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +79,16 @@ class FakeConnector:
         self.app.router.add_get("/v3/conversations/{conversation_id}/members/{member_id}", self._member)
         self.app.router.add_get("/openid/.well-known/openidconfiguration", self._openid)
         self.app.router.add_get("/openid/keys", self._keys)
+
+    @contextmanager
+    def serving(self) -> Iterator["FakeConnector"]:
+        """This connector on a server in its own thread, at ``base_url``, for the block."""
+        server = ThreadedServer(self.app)
+        self.base_url = server.start()
+        try:
+            yield self
+        finally:
+            server.stop()
 
     @property
     def openid_url(self) -> str:

@@ -80,16 +80,13 @@ def fuzz_bot(tmp_path_factory):
     """The real bot and a fake connector, each on its own thread, for a synchronous client."""
     from tests.e2e.fake_connector import FakeConnector
 
-    connector = FakeConnector()
-    connector_server = ThreadedServer(connector.app)
-    connector.base_url = connector_server.start()
     database = tmp_path_factory.mktemp("fuzz") / "bot.db"
-    bot_server = ThreadedServer(create_app(Settings(database_url=f"sqlite:///{database}", scheduler=False),
-                                           clock=CLOCK))
-    url = bot_server.start()
-    yield url, connector
-    bot_server.stop()
-    connector_server.stop()
+    with FakeConnector().serving() as connector:
+        bot_server = ThreadedServer(create_app(Settings(database_url=f"sqlite:///{database}", scheduler=False),
+                                               clock=CLOCK))
+        url = bot_server.start()
+        yield url, connector
+        bot_server.stop()
 
 
 def test_generated_activities_get_no_5xx_no_hang_no_traceback(fuzz_bot, caplog):

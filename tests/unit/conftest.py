@@ -7,7 +7,7 @@ import time
 import pytest
 from aiohttp import web
 
-from tests.e2e.fake_connector import FakeConnector, ThreadedServer
+from tests.e2e.fake_connector import FakeConnector
 
 
 class ScriptedConnector(FakeConnector):
@@ -40,8 +40,5 @@ class ScriptedConnector(FakeConnector):
 
 @pytest.fixture
 def fake():
-    connector = ScriptedConnector()
-    server = ThreadedServer(connector.app)
-    connector.base_url = server.start()
-    yield connector
-    server.stop()
+    with ScriptedConnector().serving() as connector:
+        yield connector
