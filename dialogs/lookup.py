@@ -35,16 +35,17 @@ def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
     for fuzzy in (False, True):
         terms = word_terms(text, fuzzy=fuzzy)
         terms_found_by = ([h for h, _ in terms], [t for _, t in terms])
-        found: list = []
+        documents: list[Document] = []
         ranked: list[tuple[int, float]] = []
         # A stage only while the answer has places left.
         for every, titles in STAGES if len(terms) > 1 else ONE_WORD_STAGES:
-            found += queries.search_candidates(
-                session=session, period=period, terms=terms, every=every, titles=titles, committees=committees,
-                categories=categories, exclude=[d.assignment_id for d in found], limit=CANDIDATES - len(found))
-            documents = [Document(d.assignment_id, d.title, d.body if comments else "", folded=True) for d in found]
+            documents += [Document(d.assignment_id, d.title, d.body if comments else "", folded=True)
+                          for d in queries.search_candidates(
+                              session=session, period=period, terms=terms, every=every, titles=titles,
+                              committees=committees, categories=categories,
+                              exclude=[d.key for d in documents], limit=CANDIDATES - len(documents))]
             ranked = rank(text, documents, limit=limit, terms=terms_found_by)
-            if len(ranked) >= limit or len(found) >= CANDIDATES:
+            if len(ranked) >= limit or len(documents) >= CANDIDATES:
                 break
         if ranked:
             chosen = {s.assignment_id: s for s in queries.statuses(

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, insert, text, update
+from sqlalchemy import and_, event, func, insert, text, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from domain import rules
@@ -201,8 +202,12 @@ def search_candidates(
     at most ``limit``, less ``exclude``;
     each with the words the index holds for it, to rank them by (``statuses`` then reads the
     chosen ones)."""
-    listed = _filtered(period, _period_row(session, period), _committee_ids(session, committees), categories)
-    found = search_index.restrict(session, listed, CurrentStatus.assignment_id, terms, every=every, titles=titles)
+    period_row = _period_row(session, period)
+    if period_row is None:
+        return []
+    listed = _filtered(period, period_row, _committee_ids(session, committees), categories)
+    found = search_index.restrict(session, listed, CurrentStatus.assignment_id, terms, period_id=period_row.id,
+                                  every=every, titles=titles)
     if found is None:
         return []
     chosen = found.subquery()
@@ -440,10 +445,28 @@ class _PeriodRow:
     id: int
 
 
+_PERIOD_ROWS = "period_rows"
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_period_rows(session: OrmSession, transaction) -> None:
+    """The rows are known for one transaction (a period it added may be rolled back)."""
+    if transaction.parent is None:
+        session.info.pop(_PERIOD_ROWS, None)
+
+
 def _period_row(session: Session, period: Period) -> _PeriodRow | None:
+    """The period's row; read once per transaction (a turn's queries ask for it several
+    times), and kept only when found: a missing period may be added."""
+    known = session.info.setdefault(_PERIOD_ROWS, {})
+    if period in known:
+        return known[period]
     found = session.execute(select(ReportingPeriod.id).where(
         ReportingPeriod.year == period.year, ReportingPeriod.term == period.term)).scalar()
-    return _PeriodRow(found) if found is not None else None
+    if found is None:
+        return None
+    known[period] = _PeriodRow(found)
+    return known[period]
 
 
 CommitteeLinks = tuple[tuple[Committee, ...], Committee | None]  # (all, lead first; the lead)

@@ -8,9 +8,15 @@ index word ("dagvat*" finds "dagvattenhantering") or, reversed, as its tail ("va
 "trygghetsvandring"). What the index finds, dialogs/language/search.py ranks.
 
 - SQLite: an FTS5 table (``unicode61`` tokens, diacritics kept: å, ä and ö are letters).
-- PostgreSQL: the word lists with two ``tsvector`` columns and GIN indexes, ``simple``
-  configuration: the words are folded and stemmed here, the same way for both databases (the
-  ``swedish`` snowball stemmer would stem them a second time, differently).
+- PostgreSQL: two ``tsvector`` columns with a GIN index each: the title's words, and every
+  word with the reversed words marked by TAIL_MARK ("0gnirdnav"); both also hold a lexeme for
+  each period the assignment is in (PERIOD_MARK and the period's id), so that a question's
+  condition is one ``tsquery`` that the index answers on its own, for the asked period only
+  (the join with the period's rows stays the rule; the lexeme makes it fast). The lexemes are
+  the words as folded and stemmed here, the same way for both databases, stored and asked
+  for as they are (``array_to_tsvector``, a ``tsquery`` literal): no text search
+  configuration parses them again (the ``swedish`` snowball stemmer would stem them a second
+  time, differently).
 
 ``update`` is called in the transaction that changes a title or a current report.
 """
@@ -27,7 +33,17 @@ from sqlmodel import Session
 from domain.words import tails_of, word_list
 
 TABLE = "assignment_search"
-INDEXES = {"document": f"ix_{TABLE}_document", "tail_document": f"ix_{TABLE}_tails"}  # PostgreSQL: GIN
+# PostgreSQL: a GIN index per tsvector. The title's words have their own column, not a weight in
+# ``document``: a GIN index does not hold weights, so a weighted query would recheck every row.
+INDEXES = {"title_document": f"ix_{TABLE}_title", "document": f"ix_{TABLE}_document"}
+# Before a reversed word in ``document``. A search word starting with it (a head such as
+# "0a") could also meet reversed words; the ranker, which compares real words, drops those.
+TAIL_MARK = "0"
+PERIOD_MARK = "1p"  # "1p30": the assignment is in period 30
+# PostgreSQL's limit for a lexeme is 2,047 bytes; a word is indexed (in both databases) when it
+# fits with TAIL_MARK before it. A longer one (a pasted link, a run of letters) is in no
+# assignment's index entry.
+MAX_WORD_BYTES = 2047 - len(TAIL_MARK)
 BATCH = 500
 
 
@@ -52,8 +68,13 @@ def create(bind: Connection) -> None:
         return
     bind.execute(text(
         f"CREATE TABLE {TABLE} (assignment_id integer PRIMARY KEY REFERENCES assignment(id), "
-        "title text NOT NULL, body text NOT NULL, tails text NOT NULL, "
-        "document tsvector NOT NULL, tail_document tsvector NOT NULL)"))
+        "title text NOT NULL, body text NOT NULL, title_document tsvector NOT NULL, "
+        "document tsvector NOT NULL) WITH (toast_tuple_target = 128)"))
+    # Every value but the id out of line: a row of the table is a few pointers, so reading the
+    # rows an index scan found (or walking the ids) reads a few pages, not the word lists.
+    bind.execute(text(f"ALTER TABLE {TABLE} " + ", ".join(
+        f"ALTER COLUMN {name} SET STORAGE EXTERNAL"
+        for name in ("title", "body", "title_document", "document"))))
     for column_name, index in INDEXES.items():
         bind.execute(text(f"CREATE INDEX {index} ON {TABLE} USING gin ({column_name})"))
 
@@ -74,21 +95,23 @@ def update(bind: Connection | Session, assignment_ids: Iterable[int]) -> None:
     ids = sorted(set(assignment_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        found: dict[int, tuple[str, list[str]]] = {}
+        found: dict[int, tuple[str, list[str], list[int]]] = {}
         statement = text(
-            "SELECT a.id, a.title, c.words FROM assignment a "
+            "SELECT a.id, a.title, c.words, c.period_id FROM assignment a "
             "LEFT JOIN current_status c ON c.assignment_id = a.id WHERE a.id IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
-        for assignment_id, title, listed in bind.execute(statement, {"ids": chunk}):
-            _, comments = found.setdefault(assignment_id, (title, []))
+        for assignment_id, title, listed, period_id in bind.execute(statement, {"ids": chunk}):
+            _, comments, periods = found.setdefault(assignment_id, (title, [], []))
             if listed:
                 comments.append(listed)
+            if period_id is not None:
+                periods.append(period_id)
         rows = []
-        for assignment_id, (title, comments) in found.items():
-            title_words = word_list(title)
-            body_words = " ".join(sorted({w for listed in comments for w in listed.split()}))
+        for assignment_id, (title, comments, periods) in found.items():
+            title_words = " ".join(_indexable(word_list(title).split()))
+            body_words = " ".join(sorted(_indexable({w for listed in comments for w in listed.split()})))
             rows.append({"id": assignment_id, "title": title_words, "body": body_words,
-                         "tails": tails_of([title_words, body_words])})
+                         "tails": tails_of([title_words, body_words]), "periods": sorted(periods)})
         _write(bind, chunk, rows)
 
 
@@ -101,13 +124,32 @@ def _write(bind, ids: list[int], rows: list[dict]) -> None:
                               "VALUES (:id, :title, :body, :tails)"), rows)
         return
     if rows:
+        # One statement a batch: the rows as arrays, each row's lexemes one space-separated string.
+        documents = [_documents(row) for row in rows]
         bind.execute(text(
-            f"INSERT INTO {TABLE} (assignment_id, title, body, tails, document, tail_document) "
-            "VALUES (:id, :title, :body, :tails, setweight(to_tsvector('simple', :title), 'A') || "
-            "setweight(to_tsvector('simple', :body), 'D'), "
-            "to_tsvector('simple', :tails)) ON CONFLICT (assignment_id) DO UPDATE SET "
-            "title = excluded.title, body = excluded.body, tails = excluded.tails, "
-            "document = excluded.document, tail_document = excluded.tail_document"), rows)
+            f"INSERT INTO {TABLE} (assignment_id, title, body, title_document, document) "
+            "SELECT id, title, body, array_to_tsvector(string_to_array(titles, ' ')), "
+            "array_to_tsvector(string_to_array(words, ' ')) "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:titles AS text[]), CAST(:bodies AS text[]), "
+            "CAST(:title_lexemes AS text[]), CAST(:lexemes AS text[])) AS given (id, title, body, titles, words) "
+            "ON CONFLICT (assignment_id) DO UPDATE SET title = excluded.title, body = excluded.body, "
+            "title_document = excluded.title_document, document = excluded.document"),
+            {key: [d[n] for d in documents] for n, key in enumerate(("ids", "titles", "bodies", "title_lexemes",
+                                                                      "lexemes"))})
+
+
+def _documents(row: dict) -> tuple[int, str, str, str, str]:
+    """A row for PostgreSQL: id, title words, body words, and the lexemes of ``title_document``
+    and ``document``, space-separated, as they are (no text search parser: a question's terms
+    are lexemes too)."""
+    periods = " ".join(f"{PERIOD_MARK}{period_id}" for period_id in row["periods"])
+    tails = " ".join(TAIL_MARK + t for t in row["tails"].split())
+    return (row["id"], row["title"], row["body"], " ".join(filter(None, (row["title"], periods))),
+            " ".join(filter(None, (row["title"], row["body"], tails, periods))))
+
+
+def _indexable(words: Iterable[str]) -> list[str]:
+    return [w for w in words if len(w.encode()) <= MAX_WORD_BYTES]
 
 
 def rebuild(bind: Connection | Session) -> None:
@@ -117,17 +159,23 @@ def rebuild(bind: Connection | Session) -> None:
 
 
 def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequence[tuple[str, str]], *,
-             every: bool = False, titles: bool = False):
+             period_id: int, every: bool = False, titles: bool = False):
     """``statement`` joined to the index and kept to assignments (``assignment_id``, a column of
     it) with, for any (``every``: for each) of ``terms``' (head, tail) pairs, a word starting
     with the head or ending with the tail reversed (``domain.words.word_terms``); ``titles``:
     a title word starting with the head.
 
-    A join, so that the database chooses which side to read first (the index for a rare word,
-    the period's rows for a common one); None without terms.
+    ``statement`` holds the rows of period ``period_id``; on PostgreSQL the index is asked for
+    that period's assignments only. A join, so that the database chooses which side to read
+    first (the index for a rare word, the period's rows for a common one); None without terms.
     """
     if not terms:
         return None
+    # A word too long to be in the index is in no assignment.
+    fitting = [(head, tail) for head, tail in terms if len(_indexable((head, tail))) == 2]
+    if not fitting or (every and len(fitting) < len(terms)):
+        return statement.where(text("1 = 0"))
+    terms = fitting
     if _dialect(bind) == "sqlite":
         def quoted(term: str) -> str:
             return '"' + term.replace('"', '""') + '"*'
@@ -138,32 +186,14 @@ def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequen
         return statement.join(index, index.c.rowid == assignment_id).where(
             text(f"{TABLE} MATCH :fts").bindparams(fts=(" AND " if every else " OR ").join(groups)))
 
-    weight = "A" if titles else ""  # the title's words are weighted A in the document
-
     def prefix(term: str) -> str:
-        return "'" + term.replace("'", "''").replace("\\", "\\\\") + "':*" + weight
+        return "'" + term.replace("'", "''").replace("\\", "\\\\") + "':*"
 
+    groups = [prefix(head) if titles else f"({prefix(head)} | {prefix(TAIL_MARK + tail)})" for head, tail in terms]
     index = table(TABLE, column("assignment_id", Integer))
-    params = {}
-    if every:
-        groups = []
-        for n, (head, tail) in enumerate(terms):
-            params[f"head{n}"] = prefix(head)
-            if titles:
-                groups.append(f"{TABLE}.document @@ to_tsquery('simple', :head{n})")
-                continue
-            groups.append(f"({TABLE}.document @@ to_tsquery('simple', :head{n}) "
-                          f"OR {TABLE}.tail_document @@ to_tsquery('simple', :tail{n}))")
-            params[f"tail{n}"] = prefix(tail)
-        condition = " AND ".join(groups)
-    else:
-        condition = f"{TABLE}.document @@ to_tsquery('simple', :heads)"
-        params = {"heads": " | ".join(prefix(h) for h, _ in terms)}
-        if not titles:
-            condition += f" OR {TABLE}.tail_document @@ to_tsquery('simple', :tails)"
-            params["tails"] = " | ".join(prefix(t) for _, t in terms)
-    return statement.join(index, index.c.assignment_id == assignment_id).where(
-        text("(" + condition + ")").bindparams(**params))
+    return statement.join(index, index.c.assignment_id == assignment_id).where(text(
+        f"{TABLE}.{'title_document' if titles else 'document'} @@ CAST(:query AS tsquery)"
+    ).bindparams(query=f"{PERIOD_MARK}{int(period_id)} & (" + (" & " if every else " | ").join(groups) + ")"))
 
 
 def indexed(bind: Connection | Session, assignment_ids: Sequence[int]) -> dict[int, Indexed]:

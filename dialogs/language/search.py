@@ -13,6 +13,7 @@ is the first or last part of a compound in the document ("dagvatten" ~
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 from rapidfuzz import fuzz
@@ -40,10 +41,13 @@ class Document:
     body: str  # the comment text, may be ""
     folded: bool = False  # title and body are space-separated search words already (the index's)
 
-    def word_sets(self) -> tuple[set[str], set[str]]:
+    @cached_property
+    def word_sets(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The title's and the body's search words (once per document: a search ranks the
+        documents it has found again after each stage)."""
         if self.folded:
-            return set(self.title.split()), set(self.body.split())
-        return set(words(self.title)), set(words(self.body))
+            return frozenset(self.title.split()), frozenset(self.body.split())
+        return frozenset(words(self.title)), frozenset(words(self.body))
 
 
 def similarity(query_word: str, word: str) -> float:
@@ -87,7 +91,7 @@ def rank(
     query_words = list(dict.fromkeys(words(query)))
     if not query_words or limit <= 0:
         return []
-    indexed = [(doc.key, *doc.word_sets()) for doc in documents]
+    indexed = [(doc.key, *doc.word_sets) for doc in documents]
     vocabulary = set().union(*(title | body for _, title, body in indexed)) if indexed else set()
     if terms is not None:
         heads, tails = tuple(terms[0]), tuple(terms[1])

@@ -146,12 +146,15 @@ def test_upgrading_an_existing_database_fills_the_current_status_and_the_index(e
     command.upgrade(config, "head")
 
 
-def test_an_assignment_reported_in_a_later_year_is_in_its_committees_list_there(prepared_db):
+def test_an_assignment_reported_in_a_later_year_is_in_its_committees_list_and_found_there(prepared_db):
     with prepared_db.session() as session:
         import_report(session=session, report=report(Period(2021, 3), [
             ("Flytta bussdepån", ("TN", "KS"), C.ON_TRACK, "Pågår.")]), source="2021")
         [old] = queries.find_statuses(session=session, period=Period(2021, 3))
         assert queries.list_statuses(session=session, period=T1, committees=["TN"]).total == 0
+    assert found(prepared_db, "bussdepån") == set()
+    assert found(prepared_db, "bussdepån", Period(2021, 3)) == {"Flytta bussdepån"}
+    with prepared_db.session() as session:
         queries.add_status_report(session=session, assignment_id=old.assignment_id, period=T1,
                                   category=C.DONE, sentence=None, comment="Klart i januari.")
         for committee in ("TN", "KS"):
@@ -159,6 +162,8 @@ def test_an_assignment_reported_in_a_later_year_is_in_its_committees_list_there(
             assert [(s.title, s.category) for s in listed.statuses] == [("Flytta bussdepån", C.DONE)]
         both = queries.list_statuses(session=session, period=T1, committees=["TN", "KS"])
         assert both.total == 1  # a shared assignment once
+    for period in (T1, Period(2021, 3)):  # found in both of its periods, by its title and its comments
+        assert found(prepared_db, "bussdepån", period) == found(prepared_db, "januari", period) == {"Flytta bussdepån"}
 
 
 def test_candidates_with_every_word_or_any(prepared_db):
@@ -183,3 +188,34 @@ def test_statistics_are_refreshed_after_a_bulk_import_and_answers_stay_the_same(
     assert found(prepared_db, "linjenätet") == before != set()
     with prepared_db.session() as session:
         assert queries.list_statuses(session=session, period=T1, committees=["TN"]).total == 3
+
+
+def test_the_index_s_own_markers_are_never_an_answer(prepared_db, seed_text):
+    """PostgreSQL's index holds reversed words ("0…") and period lexemes ("1p…") beside the
+    words: a question that looks like one finds nothing, and real words are still found."""
+    from dialogs import lookup  # the ranker decides what is an answer
+
+    import_text(prepared_db, seed_text, filename="seed.txt")
+    with prepared_db.session() as session:
+        period_id = queries._period_row(session, T1).id
+        for question in (f"{search_index.PERIOD_MARK}{period_id}", search_index.PERIOD_MARK, "0gni", "0t"):
+            assert lookup.find(session, question, T1) == [], question
+        assert lookup.find(session, "linjenätet", T1)
+
+
+def test_a_word_too_long_for_the_index_is_kept_out_of_it_and_found_nowhere(prepared_db, seed_text):
+    """PostgreSQL indexes words of up to 2,047 bytes, so neither database indexes a longer one
+    (a pasted link, a run of letters); it breaks neither saving the comment nor a question."""
+    import_text(prepared_db, seed_text, filename="seed.txt")
+    long_word = "å" * 1500  # 3,000 bytes
+    with prepared_db.session() as session:
+        first = queries.find_statuses(session=session, period=T1)[0]
+        queries.add_status_report(session=session, assignment_id=first.assignment_id, period=T1, category=C.ON_TRACK,
+                                  sentence=None, comment=f"Snöröjning {long_word} samordnas.")
+    assert found(prepared_db, "snöröjningen") == {first.title}
+    assert found(prepared_db, long_word) == set()
+    assert found(prepared_db, f"snöröjningen {long_word}") == {first.title}  # any of the words
+    with prepared_db.session() as session:
+        every = queries.search_candidates(session=session, period=T1, terms=word_terms(f"snöröjning {long_word}"),
+                                          every=True)
+    assert every == []  # each word: the long one is in no assignment
