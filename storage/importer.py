@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from domain.periods import Period
 from domain.report_format import Report, ReportFormatError, parse_report
 from storage import queries, search_index
-from storage.db import now, refresh_statistics
+from storage.db import insert_rows, now, refresh_statistics
 from storage.gateway import Database
 from storage.models import Assignment, AssignmentCommittee, CommitteeRow
 
@@ -88,9 +87,8 @@ def _assignments(session: Session, period: Period, items, source: str) -> tuple[
     missing = [t for t in titles if t not in ids]
     if missing:
         rows = [dict(title=t, year=year, source=source, created_at=now(session)) for t in missing]
-        table = Assignment.__table__  # Core: one batched INSERT ... RETURNING
-        result = session.connection().execute(insert(table).returning(table.c.title, table.c.id), rows)
-        created = dict(result.all())
+        table = Assignment.__table__  # Core: one INSERT ... RETURNING
+        created = dict(insert_rows(session, table, rows, returning=(table.c.title, table.c.id)))
         ids.update(created)
         queries.add_members(session=session, assignments={i: year for i in created.values()},
                             reported_in=period)
@@ -112,7 +110,7 @@ def _link_committees(session: Session, items, ids: dict[str, int], committee_ids
                 rows.append(dict(assignment_id=key[0], committee_id=key[1],
                                  is_lead=abbreviation == item.lead_committee, position=position))
     if rows:
-        session.connection().execute(insert(AssignmentCommittee.__table__), rows)
+        insert_rows(session, AssignmentCommittee.__table__, rows)
     return {row["assignment_id"] for row in rows}
 
 

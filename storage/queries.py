@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, event, func, insert, text, update
+from sqlalchemy import and_, event, func, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -24,7 +24,7 @@ from domain.statuses import StatusCategory
 from domain.words import word_list
 from storage import search_index
 from storage.calendar import open_for_reporting
-from storage.db import dialect_insert, now
+from storage.db import dialect_insert, insert_rows, now
 from storage.models import (
     Assignment,
     AssignmentCommittee,
@@ -281,10 +281,8 @@ def add_members(*, session: Session, assignments: dict[int, int], reported_in: P
             rows += [{"assignment_id": a, "period_id": period_id, "report_id": None,
                       "category": StatusCategory.NOT_REPORTED.value, "words": ""}
                      for a, y in assignments.items() if y == year]
-    if rows:
-        statement = dialect_insert(session, CurrentStatus.__table__)
-        session.connection().execute(
-            statement.on_conflict_do_nothing(index_elements=["assignment_id", "period_id"]), rows)
+    insert_rows(session, CurrentStatus.__table__, rows,
+                conflict=lambda insert: insert.on_conflict_do_nothing(index_elements=["assignment_id", "period_id"]))
 
 
 def _by_ids(session: Session, ids: list[int], period: Period,
@@ -396,9 +394,9 @@ def add_status_reports(*, session: Session, rows: Sequence[dict], derived: bool 
     (once, for many)."""
     if not rows:
         return 0
-    table = StatusReport.__table__  # Core, not the ORM's bulk path: one batched INSERT ... RETURNING
-    inserted = session.connection().execute(insert(table).returning(
-        table.c.id, table.c.assignment_id, table.c.period_id, table.c.category, table.c.comment), list(rows)).all()
+    table = StatusReport.__table__  # Core, not the ORM's bulk path: one INSERT ... RETURNING
+    inserted = insert_rows(session, table, list(rows), returning=(
+        table.c.id, table.c.assignment_id, table.c.period_id, table.c.category, table.c.comment))
     newest: dict[tuple[int, int], dict] = {}
     for report_id, assignment_id, period_id, category, comment in sorted(inserted):  # ids grow: the last wins
         newest[(assignment_id, period_id)] = {"assignment_id": assignment_id, "period_id": period_id,
@@ -431,11 +429,10 @@ def _make_current(session: Session, rows: Sequence[dict]) -> None:
     ``rows`` of assignment_id, period_id, report_id, category and words (``word_list``)."""
     if not rows:
         return
-    statement = dialect_insert(session, CurrentStatus.__table__)
-    session.connection().execute(statement.on_conflict_do_update(
+    insert_rows(session, CurrentStatus.__table__, list(rows), conflict=lambda insert: insert.on_conflict_do_update(
         index_elements=["assignment_id", "period_id"],
-        set_={"report_id": statement.excluded.report_id, "category": statement.excluded.category,
-              "words": statement.excluded.words}), list(rows))
+        set_={"report_id": insert.excluded.report_id, "category": insert.excluded.category,
+              "words": insert.excluded.words}))
 
 
 # --- helpers ----------------------------------------------------------------------------------
