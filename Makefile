@@ -42,9 +42,9 @@ migrate: install
 import: install
 	$(BIN)/uppdragsbot import "$(FILE)" $(if $(PERIOD),--period "$(PERIOD)")
 
-## make manifest BOT_ID=<app id> BOT_DOMAIN=<host>
+## make manifest [BOT_ID=<app id>] [BOT_DOMAIN=<host>]: `uppdragsbot manifest` (the settings from .env unless given)
 manifest: install
-	$(BIN)/python -m manifest.build --bot-id "$(BOT_ID)" --domain "$(BOT_DOMAIN)"
+	$(if $(BOT_ID),MicrosoftAppId="$(BOT_ID)") $(if $(BOT_DOMAIN),BOT_DOMAIN="$(BOT_DOMAIN)") $(BIN)/uppdragsbot manifest --out manifest/build/uppdragsboten.zip
 
 ## The bot in local mode and Microsoft 365 Agents Playground (a Teams-like chat) on http://localhost:56150.
 playground: install playground-install

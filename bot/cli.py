@@ -1,4 +1,4 @@
-"""The ``uppdragsbot`` command: serve, migrate, import, reporters, notifications, periods.
+"""The ``uppdragsbot`` command: serve, migrate, import, reporters, notifications, periods, manifest.
 
 Every command builds the one ``Container`` (bot/container.py) and works through it. Adding a
 command: its parser in ``build_parser``, one function taking (container, args), a row in
@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 from datetime import date
+from pathlib import Path
 
 from aiohttp import web
 
@@ -19,6 +20,7 @@ from bot.app import create_app
 from bot.container import Container
 from bot.notify import notify, run_due
 from bot.settings import Settings, SettingsError
+from manifest.build import ManifestError, build_package
 from domain.clock import Clock
 from domain.periods import Period, PeriodError
 from domain.report_format import ReportFormatError
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     per_set.add_argument("period", type=_period)
     per_set.add_argument("--opens", type=_date, help="YYYY-MM-DD")
     per_set.add_argument("--deadline", type=_date, help="YYYY-MM-DD")
+    man = sub.add_parser("manifest", help="build the Teams app package (manifest.json and icons, validated)")
+    man.add_argument("--out", default="appPackage.zip", help="the zip to write (default: appPackage.zip)")
     imp = sub.add_parser("import", help="import a published follow-up report")
     imp.add_argument("file")
     imp.add_argument("--period", type=_period, help='the period, e.g. "T1 2022" (when the heading has none)')
@@ -89,6 +93,8 @@ def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(settings, clock)
+    if args.command == "manifest":  # configuration only: no database
+        return _manifest(settings, args)
     container = Container.build(settings, clock=clock)
     try:
         container.prepare_database(demo=False)
@@ -106,6 +112,28 @@ def load_settings(env_file: str | None) -> Settings | None:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return None
+
+
+# The manifest's placeholders as the bot's configuration names them.
+MANIFEST_SETTINGS = {"BOT_ID": "MicrosoftAppId", "BOT_DOMAIN": "BOT_DOMAIN", "TEAMS_APP_ID": "TEAMS_APP_ID",
+                     "APP_NAME_SUFFIX": "APP_NAME_SUFFIX"}
+
+
+def _manifest(settings: Settings, args) -> int:
+    """The app package from the configuration, validated against the v1.25 schema before it is
+    written; on any problem the setting is named and nothing is written."""
+    values = {"BOT_ID": settings.app_id, "BOT_DOMAIN": settings.bot_domain, "TEAMS_APP_ID": settings.teams_app_id,
+              "APP_NAME_SUFFIX": settings.app_name_suffix}
+    try:
+        path = build_package(values, Path(args.out), MANIFEST_SETTINGS)
+    except ManifestError as exc:
+        print(f"the app package was not written: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"the app package was not written: {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} (bot {settings.app_id}, https://{settings.bot_domain}/)")
+    return 0
 
 
 def _migrate(container: Container, args) -> int:

@@ -54,6 +54,11 @@ class Settings:
     # How long a claimed turn is taken to be running: a resend after that (the instance that
     # took it died) is handled again. Teams resends after 15 s without an answer.
     turn_lease_seconds: float = 12.0
+    # The Teams app package (``uppdragsbot manifest``): the host the bot is served from, the
+    # Teams app's id (derived from the bot's when empty) and a suffix for the app's name.
+    bot_domain: str = ""
+    teams_app_id: str = ""
+    app_name_suffix: str = ""
     # Seconds any one wait on the database may take before the turn gives up politely.
     database_timeout: float = 5.0
     # How long handled activity ids are kept to recognise Teams' resends (pruned nightly).
@@ -149,6 +154,9 @@ class Settings:
             database_timeout=database_timeout,
             turn_lease_seconds=turn_lease,
             notify_lease_seconds=notify_lease,
+            bot_domain=get("BOT_DOMAIN"),
+            teams_app_id=get("TEAMS_APP_ID"),
+            app_name_suffix=values.get("APP_NAME_SUFFIX") or "",  # kept as written: " (test)"
         )
 
     def bot_framework_config(self) -> SimpleNamespace:

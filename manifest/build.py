@@ -44,7 +44,9 @@ SCHEMA_CANDIDATES = (
 )
 
 # Placeholders that may be left out; everything else in the template is required.
-OPTIONAL_DEFAULTS = {"APP_NAME_SUFFIX": ""}
+# APP_VERSION: the app package's version, the project's own (pyproject.toml) unless given.
+OPTIONAL_DEFAULTS = {"APP_NAME_SUFFIX": "", "APP_VERSION": ""}
+SHORT_NAME_MAX = 30  # Teams shows at most 30 characters of the app's short name
 GUID_PLACEHOLDERS = ("BOT_ID", "TEAMS_APP_ID")
 DOMAIN_PLACEHOLDER = "BOT_DOMAIN"
 # Fixed namespace for deriving TEAMS_APP_ID from BOT_ID; never change it, or
@@ -86,29 +88,47 @@ def placeholders(obj: Any) -> set[str]:
     return {name for text in _strings(obj) for name in _PLACEHOLDER.findall(text)}
 
 
-def render(values: Mapping[str, str]) -> dict:
+def package_version() -> str:
+    """The installed project's version (pyproject.toml), the app package's default version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("uppdragsboten")
+    except PackageNotFoundError:
+        return "1.0.0"
+
+
+def render(values: Mapping[str, str], labels: Mapping[str, str] | None = None) -> dict:
     """Return the template with every ``${{NAME}}`` filled from ``values``.
 
     ``TEAMS_APP_ID`` defaults to :func:`default_app_id` of ``BOT_ID`` and
     ``APP_NAME_SUFFIX`` to ``""``; any other missing or empty value raises
     :class:`ManifestError` naming the placeholder.  Ids must be GUIDs and
     ``BOT_DOMAIN`` a bare host name (it is lower-cased, and an international
-    name such as ``malmö.se`` is converted to its ``xn--`` form).
+    name such as ``malmö.se`` is converted to its ``xn--`` form). ``labels`` names each
+    placeholder in the messages as its user knows it (``BOT_ID`` is ``MicrosoftAppId`` in
+    the bot's configuration).
     """
     template = load_template()
-    resolved = _resolve(values, placeholders(template))
+    resolved = _resolve(values, placeholders(template), labels or {})
 
     def fill(text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: resolved[m.group(1)], text)
 
     manifest = _map_strings(template, fill)
+    short = manifest.get("name", {}).get("short", "")
+    if len(short) > SHORT_NAME_MAX:
+        suffix = (labels or {}).get("APP_NAME_SUFFIX", "APP_NAME_SUFFIX")
+        raise ManifestError(f"{suffix} makes the app's short name {short!r} {len(short)} characters long; "
+                            f"Teams allows {SHORT_NAME_MAX}")
     if any("${{" in text for text in _strings(manifest)):
         raise ManifestError("a value contains '${{', which would leave a placeholder in the manifest")
     return manifest
 
 
-def _resolve(values: Mapping[str, str], needed: set[str]) -> dict[str, str]:
+def _resolve(values: Mapping[str, str], needed: set[str], labels: Mapping[str, str]) -> dict[str, str]:
     resolved: dict[str, str] = {}
+    missing = []
     for name in sorted(needed):
         raw = values.get(name)
         if name in OPTIONAL_DEFAULTS:
@@ -118,17 +138,25 @@ def _resolve(values: Mapping[str, str], needed: set[str]) -> dict[str, str]:
         if value:
             resolved[name] = value
         elif name != "TEAMS_APP_ID":  # TEAMS_APP_ID is derived below, once BOT_ID is checked
-            raise ManifestError(f"missing value for placeholder ${{{{{name}}}}}")
+            missing.append(name)
+    if missing:  # every one at once
+        if all(name in labels for name in missing):
+            raise ManifestError(" and ".join(labels[name] for name in missing) + (" is" if len(missing) == 1 else " are")
+                                + " not set")
+        raise ManifestError(f"missing value for placeholder ${{{{{missing[0]}}}}}")
+    if "APP_VERSION" in resolved and not resolved["APP_VERSION"]:
+        resolved["APP_VERSION"] = package_version()
 
     for name in GUID_PLACEHOLDERS:
         if name in resolved:
-            resolved[name] = _check_guid(name, resolved[name])
+            resolved[name] = _check_guid(labels.get(name, name), resolved[name])
     if "TEAMS_APP_ID" in needed and "TEAMS_APP_ID" not in resolved:
         if "BOT_ID" not in resolved:
             raise ManifestError("missing value for placeholder ${{TEAMS_APP_ID}} (and no BOT_ID to derive it from)")
         resolved["TEAMS_APP_ID"] = default_app_id(resolved["BOT_ID"])
     if DOMAIN_PLACEHOLDER in resolved:
-        resolved[DOMAIN_PLACEHOLDER] = _check_domain(resolved[DOMAIN_PLACEHOLDER])
+        resolved[DOMAIN_PLACEHOLDER] = _check_domain(resolved[DOMAIN_PLACEHOLDER], labels.get(DOMAIN_PLACEHOLDER,
+                                                                                             DOMAIN_PLACEHOLDER))
     return resolved
 
 
@@ -143,24 +171,24 @@ def _check_guid(name: str, value: str) -> str:
     return value
 
 
-def _check_domain(value: str) -> str:
+def _check_domain(value: str, label: str = DOMAIN_PLACEHOLDER) -> str:
     hint = "a bare host name such as 'uppdrag.example.se' (no scheme, port or path)"
     if "://" in value or value.startswith("//"):
         host = urlsplit(value if "://" in value else "https:" + value).hostname
         suggestion = f"; did you mean {host!r}?" if host else ""
-        raise ManifestError(f"BOT_DOMAIN must be {hint}, got {value!r}{suggestion}")
+        raise ManifestError(f"{label} must be {hint}, got {value!r}{suggestion}")
     if any(ch in value for ch in "/?#@\\"):
-        raise ManifestError(f"BOT_DOMAIN must be {hint}, got {value!r} (it contains a path)")
+        raise ManifestError(f"{label} must be {hint}, got {value!r} (it contains a path)")
     if ":" in value:
-        raise ManifestError(f"BOT_DOMAIN must be {hint}, got {value!r} (it contains a port)")
+        raise ManifestError(f"{label} must be {hint}, got {value!r} (it contains a port)")
     host = value.rstrip(".").lower()
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
-        raise ManifestError(f"BOT_DOMAIN must be {hint}, got {value!r}") from None
+        raise ManifestError(f"{label} must be {hint}, got {value!r}") from None
     labels = ascii_host.split(".")
     if len(ascii_host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
-        raise ManifestError(f"BOT_DOMAIN must be {hint}, got {value!r}")
+        raise ManifestError(f"{label} must be {hint}, got {value!r}")
     return ascii_host
 
 
@@ -259,13 +287,13 @@ def validate(manifest: dict) -> None:
 # -------------------------------------------------------------------------- package
 
 
-def build_package(values: Mapping[str, str], out: Path) -> Path:
+def build_package(values: Mapping[str, str], out: Path, labels: Mapping[str, str] | None = None) -> Path:
     """Render and validate the manifest, then write the app package zip.
 
     The zip holds ``manifest.json`` and the icons it names, all at the root.
     Nothing is written when rendering or validation fails.
     """
-    manifest = render(values)
+    manifest = render(values, labels)
     validate(manifest)
     files: dict[str, bytes] = {
         "manifest.json": (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),

@@ -9,6 +9,7 @@ import re
 import struct
 import subprocess
 import sys
+import tomllib
 import uuid
 import zipfile
 import zlib
@@ -24,6 +25,7 @@ BOT_ID = "2b5b1c3e-8a7f-4d2e-9c1a-0f3e6d7b8a90"
 APP_ID = "d1c6a0f2-3b4e-4c5d-8e9f-a0b1c2d3e4f5"
 DOMAIN = "uppdrag.example.se"
 VALUES = {"BOT_ID": BOT_ID, "BOT_DOMAIN": DOMAIN, "TEAMS_APP_ID": APP_ID}
+PROJECT_VERSION = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["version"]
 ENV_NAMES = ("BOT_ID", "MicrosoftAppId", "BOT_DOMAIN", "TEAMS_APP_ID", "APP_NAME_SUFFIX")
 
 
@@ -105,7 +107,7 @@ def test_rendered_manifest_validates_against_official_schema(manifest):
     validate(manifest)  # raises on any schema error
     assert manifest["manifestVersion"] == "1.25"
     assert manifest["$schema"] == "https://developer.microsoft.com/json-schemas/teams/v1.25/MicrosoftTeams.schema.json"
-    assert manifest["version"] == "1.0.0"
+    assert manifest["version"] == PROJECT_VERSION  # the app package's version is the project's
     assert manifest["id"] == APP_ID
     assert manifest["localizationInfo"]["defaultLanguageTag"] == "sv-SE"
     assert manifest["name"]["short"] == "Uppdragsboten"
@@ -140,7 +142,8 @@ def test_no_placeholder_left_after_render(manifest):
     text = json.dumps(manifest, ensure_ascii=False)
     assert "${{" not in text and "}}" not in text
     template = build.TEMPLATE_PATH.read_text(encoding="utf-8")
-    assert set(re.findall(r"\$\{\{(\w+)\}\}", template)) == {"TEAMS_APP_ID", "BOT_ID", "BOT_DOMAIN", "APP_NAME_SUFFIX"}
+    assert set(re.findall(r"\$\{\{(\w+)\}\}", template)) == {"TEAMS_APP_ID", "BOT_ID", "BOT_DOMAIN", "APP_NAME_SUFFIX",
+                                                                   "APP_VERSION"}
 
 
 @pytest.mark.parametrize("name", ["BOT_ID", "BOT_DOMAIN"])
@@ -380,7 +383,8 @@ def test_cli_arguments_override_environment(clean_env, tmp_path):
         (["--domain", DOMAIN], "--bot-id"),
         (["--bot-id", BOT_ID], "--domain"),
         ([], "missing the bot id"),
-        (["--bot-id", BOT_ID, "--domain", DOMAIN, "--name-suffix", " med ett alldeles för långt namn"], "$.name.short"),
+        (["--bot-id", BOT_ID, "--domain", DOMAIN, "--name-suffix", " med ett alldeles för långt namn"],
+         "APP_NAME_SUFFIX makes the app's short name"),
         (["--no-such-option"], "unrecognized arguments"),
     ],
 )
@@ -405,3 +409,52 @@ def test_cli_as_module_exit_code(tmp_path):
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert Path(proc.stdout.strip()) == tmp_path / "x.zip"
+
+
+# ------------------------------------------------------------ uppdragsbot manifest
+
+
+def uppdragsbot_manifest(tmp_path: Path, monkeypatch, capsys, **settings: str) -> tuple[int, str, Path]:
+    """``uppdragsbot manifest --out …`` with these settings in its .env file (and no others)."""
+    from bot.cli import main as cli_main
+
+    for name in (*ENV_NAMES, "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId"):
+        monkeypatch.delenv(name, raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(f'{name}="{value}"\n' for name, value in settings.items()), "utf-8")
+    out = tmp_path / "appPackage.zip"
+    code = cli_main(["--env-file", str(env_file), "manifest", "--out", str(out)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err, out
+
+
+def test_uppdragsbot_manifest_builds_the_package_from_the_configuration(tmp_path, monkeypatch, capsys):
+    code, output, out = uppdragsbot_manifest(tmp_path, monkeypatch, capsys, MicrosoftAppId=BOT_ID,
+                                             BOT_DOMAIN=DOMAIN, APP_NAME_SUFFIX=" (test)")
+    assert code == 0, output
+    with zipfile.ZipFile(out) as package:
+        written = json.loads(package.read("manifest.json"))
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+    validate(written)
+    assert written["bots"][0]["botId"] == BOT_ID and written["version"] == PROJECT_VERSION
+    assert written["id"] == str(uuid.uuid5(build.APP_ID_NAMESPACE, BOT_ID))  # stable for the bot
+    assert written["name"]["short"] == "Uppdragsboten (test)"
+    assert written["developer"]["websiteUrl"] == f"https://{DOMAIN}/"
+    assert str(out) in output
+
+
+@pytest.mark.parametrize("settings, named", [
+    ({"BOT_DOMAIN": DOMAIN}, "MicrosoftAppId is not set"),
+    ({}, "BOT_DOMAIN and MicrosoftAppId are not set"),
+    ({"MicrosoftAppId": "not-a-guid", "BOT_DOMAIN": DOMAIN}, "MicrosoftAppId must be a GUID"),
+    ({"MicrosoftAppId": BOT_ID}, "BOT_DOMAIN is not set"),
+    ({"MicrosoftAppId": BOT_ID, "BOT_DOMAIN": "https://uppdrag.example.se/api"}, "BOT_DOMAIN must be a bare host"),
+    ({"MicrosoftAppId": BOT_ID, "BOT_DOMAIN": DOMAIN, "TEAMS_APP_ID": "{" + APP_ID + "}"}, "TEAMS_APP_ID must be a GUID"),
+    ({"MicrosoftAppId": BOT_ID, "BOT_DOMAIN": DOMAIN, "APP_NAME_SUFFIX": " för Storstadens kommun"},
+     "APP_NAME_SUFFIX makes the app's short name"),
+])
+def test_uppdragsbot_manifest_names_the_setting_and_writes_nothing(tmp_path, monkeypatch, capsys, settings, named):
+    code, output, out = uppdragsbot_manifest(tmp_path, monkeypatch, capsys, **settings)
+    assert code == 2
+    assert named in output and "the app package was not written" in output
+    assert not out.exists() and list(tmp_path.glob("*.zip")) == [] and "Traceback" not in output
