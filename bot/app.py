@@ -1,4 +1,5 @@
-"""The aiohttp application: ``POST /api/messages`` and ``GET /healthz``."""
+"""The aiohttp application: ``POST /api/messages``, ``GET /healthz`` (alive: the database
+answers) and ``GET /readyz`` (ready: and its schema is current)."""
 
 from __future__ import annotations
 
@@ -133,6 +134,17 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """Ready for traffic: the database answers and its schema is the one this code needs (an
+    instance of an older version, during an upgrade, is not ready)."""
+    revisions = await request.app[CONTAINER].db.revisions()
+    if revisions is None:
+        return web.json_response({"status": "unavailable", "database": False}, status=503)
+    current, needed = revisions
+    return web.json_response({"status": "ready" if current == needed else "schema differs", "database": True,
+                              "schema": current, "needed": needed}, status=200 if current == needed else 503)
+
+
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     container = app[CONTAINER]
     await asyncio.to_thread(container.prepare_database)
@@ -167,4 +179,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_scheduler_ctx)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     return app

@@ -1,4 +1,4 @@
-"""The ``uppdragsbot`` command: serve, migrate, import, reporters, notifications, periods, manifest.
+"""The ``uppdragsbot`` command: serve, check, migrate, import, reporters, notifications, periods, manifest.
 
 Every command builds the one ``Container`` (bot/container.py) and works through it. Adding a
 command: its parser in ``build_parser``, one function taking (container, args), a row in
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import checks
 from bot.app import create_app
 from bot.container import Container
 from bot.notify import notify, run_due
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     per_set.add_argument("period", type=_period)
     per_set.add_argument("--opens", type=_date, help="YYYY-MM-DD")
     per_set.add_argument("--deadline", type=_date, help="YYYY-MM-DD")
+    sub.add_parser("check", help="check the configuration and the database before traffic arrives (exit 1 on errors)")
     man = sub.add_parser("manifest", help="build the Teams app package (manifest.json and icons, validated)")
     man.add_argument("--out", default="appPackage.zip", help="the zip to write (default: appPackage.zip)")
     imp = sub.add_parser("import", help="import a published follow-up report")
@@ -95,6 +97,8 @@ def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
         return _serve(settings, clock)
     if args.command == "manifest":  # configuration only: no database
         return _manifest(settings, args)
+    if args.command == "check":  # looks, changes nothing: no migration
+        return 0 if _checked(settings, clock, schema=True) else 1
     container = Container.build(settings, clock=clock)
     try:
         container.prepare_database(demo=False)
@@ -233,7 +237,28 @@ def _periods(container: Container, args) -> int:
     return 0
 
 
+def _checked(settings: Settings, clock: Clock | None, *, schema: bool) -> bool:
+    """``bot.checks`` on the configuration and the database, every problem printed; whether
+    there was no error. ``schema``: a database behind the code is an error (``serve``
+    migrates it itself)."""
+    problems = checks.configuration(settings)
+    container = Container.build(settings, clock=clock)
+    try:
+        problems += checks.database(settings, container.db, schema=schema)
+    finally:
+        container.close()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    errors = sum(p.error for p in problems)
+    mode = "local mode (no MicrosoftAppId)" if settings.local_mode else f"{settings.app_type} {settings.app_id}"
+    print(f"{mode}: {errors} error(s), {len(problems) - errors} warning(s)",
+          file=sys.stderr if errors else sys.stdout)
+    return errors == 0
+
+
 def _serve(settings: Settings, clock: Clock | None) -> int:
+    if not _checked(settings, clock, schema=False):
+        return 2  # nothing bound: the problems are printed above
     web.run_app(create_app(settings, clock=clock), host=settings.bind_host, port=settings.port)
     return 0
 

@@ -155,7 +155,7 @@ def _resolve(values: Mapping[str, str], needed: set[str], labels: Mapping[str, s
             raise ManifestError("missing value for placeholder ${{TEAMS_APP_ID}} (and no BOT_ID to derive it from)")
         resolved["TEAMS_APP_ID"] = default_app_id(resolved["BOT_ID"])
     if DOMAIN_PLACEHOLDER in resolved:
-        resolved[DOMAIN_PLACEHOLDER] = _check_domain(resolved[DOMAIN_PLACEHOLDER], labels.get(DOMAIN_PLACEHOLDER,
+        resolved[DOMAIN_PLACEHOLDER] = check_domain(resolved[DOMAIN_PLACEHOLDER], labels.get(DOMAIN_PLACEHOLDER,
                                                                                              DOMAIN_PLACEHOLDER))
     return resolved
 
@@ -171,7 +171,7 @@ def _check_guid(name: str, value: str) -> str:
     return value
 
 
-def _check_domain(value: str, label: str = DOMAIN_PLACEHOLDER) -> str:
+def check_domain(value: str, label: str = DOMAIN_PLACEHOLDER) -> str:
     hint = "a bare host name such as 'uppdrag.example.se' (no scheme, port or path)"
     if "://" in value or value.startswith("//"):
         host = urlsplit(value if "://" in value else "https:" + value).hostname

@@ -6,6 +6,7 @@ SQLite (a file next to the bot) is the embedded default; PostgreSQL through
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Table, bindparam, cast, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
@@ -124,9 +127,14 @@ def insert_new(session: Session, model, *, unique: list[str], **values) -> bool:
 
 
 def alembic_config(engine: Engine) -> Config:
+    config = _alembic_scripts()
+    config.attributes["engine"] = engine
+    return config
+
+
+def _alembic_scripts() -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
-    config.attributes["engine"] = engine
     return config
 
 
@@ -176,6 +184,18 @@ def refresh_statistics(engine: Engine) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) current_status")
             search_index.merge_pending(conn)
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """(the database's migration revision, the newest this code has): equal when current."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision(), head_revision()
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration (read once: the files do not change while the bot runs)."""
+    return ScriptDirectory.from_config(_alembic_scripts()).get_current_head()
 
 
 def ping(engine: Engine) -> bool:

@@ -22,6 +22,7 @@ then is rolled back when it gets to its end: what a caller was told failed is ne
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,9 +32,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.clock import Clock
-from storage.db import DEFAULT_TIMEOUT, make_engine, ping, session_scope
+from storage.db import DEFAULT_TIMEOUT, make_engine, ping, schema_revisions, session_scope
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 PING_TIMEOUT = 1.0  # seconds: a health check answers at once, up or not
 
 
@@ -84,6 +86,16 @@ class Database:
             return await asyncio.wait_for(asyncio.to_thread(ping, self.engine), min(PING_TIMEOUT, self.timeout))
         except TimeoutError:
             return False
+
+    async def revisions(self) -> tuple[str | None, str] | None:
+        """(the schema's migration revision, the newest this code has), within PING_TIMEOUT;
+        None when the database does not answer."""
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(schema_revisions, self.engine),
+                                          min(PING_TIMEOUT, self.timeout))
+        except Exception:  # noqa: BLE001 - a timeout or any driver error: not answering
+            log.warning("database revision check failed", exc_info=True)
+            return None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -106,9 +106,9 @@ async def frozen_bot(aiohttp_server, connector, cluster):
     return str(server.make_url("")).rstrip("/")
 
 
-async def _healthz(bot_url: str) -> int:
+async def _healthz(bot_url: str, path: str = "/healthz") -> int:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        async with session.get(f"{bot_url}/healthz") as resp:
+        async with session.get(f"{bot_url}{path}") as resp:
             return resp.status
 
 
@@ -144,6 +144,7 @@ async def test_a_frozen_database_gets_a_polite_answer_and_the_bot_recovers(froze
     cluster.signal(signal.SIGSTOP)
     try:
         assert await _healthz(frozen_bot) == 503
+        assert await _healthz(frozen_bot, "/readyz") == 503
         assert [r.get("text") for r in await _say(user, "ja")] == [ERROR]
         assert [r.get("text") for r in await _say(user, "status för KS-uppdrag")] == [ERROR]
     finally:
@@ -152,4 +153,5 @@ async def test_a_frozen_database_gets_a_polite_answer_and_the_bot_recovers(froze
     await asyncio.sleep(TIMEOUT)  # the threads that waited on the frozen server finish
     assert _reports(cluster.url) == before  # what the user was told failed was not saved
     assert await _healthz(frozen_bot) == 200
+    assert await _healthz(frozen_bot, "/readyz") == 200
     assert visible_text(await _say(user, "status för KS-uppdrag")).splitlines()[0] == "Kommunstyrelsen (KS)"

@@ -262,3 +262,29 @@ async def test_entities_of_any_shape_do_not_break_a_message(user):
     status, replies = await user.post(user.activity(text="status för TN-uppdrag", entities=[None, {"type": None}]))
     assert status == 201
     assert visible_text(replies).splitlines()[0] == "Tekniska nämnden (TN)"
+
+
+async def test_readyz_is_ready_only_while_the_schema_is_the_one_the_code_needs(bot_url, settings):
+    """During an upgrade an instance of the older version (its schema no longer the newest it
+    knows) is alive but not ready: the load balancer sends its traffic elsewhere."""
+    from sqlalchemy import text
+
+    async def get(path: str) -> tuple[int, dict]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session, \
+                session.get(f"{bot_url}{path}") as response:
+            return response.status, await response.json()
+
+    status, body = await get("/readyz")
+    assert (status, body["status"], body["database"]) == (200, "ready", True) and body["schema"] == body["needed"]
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+        status, body = await get("/readyz")
+        assert (status, body["status"], body["schema"]) == (503, "schema differs", "0006")
+        assert (await get("/healthz"))[0] == 200  # alive all the same
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": body["needed"]})
+        engine.dispose()
+    assert (await get("/readyz"))[0] == 200

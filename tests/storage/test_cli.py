@@ -64,3 +64,72 @@ def test_reporters_command(monkeypatch, database_url, clock, capsys):
     assert "removed" in capsys.readouterr().out
     assert run(monkeypatch, database_url, clock, "reporters", "list") == 0
     assert "no reporters" in capsys.readouterr().out
+
+
+# --- uppdragsbot check, and serve's check before it binds -------------------------------------
+
+APP_ID = "2b5b1c3e-8a7f-4d2e-9c1a-0f3e6d7b8a90"
+TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+AUTH_SETTINGS = ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId",
+                 "ALLOWED_TENANT_IDS", "COMMITTEES_FILE", "BOT_DOMAIN")
+
+
+def settings_env(monkeypatch, **values: str) -> None:
+    for name in AUTH_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_check_names_a_database_behind_the_code_and_passes_once_migrated(monkeypatch, database_url, clock, capsys):
+    settings_env(monkeypatch)
+    assert run(monkeypatch, database_url, clock, "check") == 1
+    err = capsys.readouterr().err
+    assert "error: DATABASE_URL:" in err and "uppdragsbot migrate" in err
+    assert run(monkeypatch, database_url, clock, "migrate") == 0
+    capsys.readouterr()
+    assert run(monkeypatch, database_url, clock, "check") == 0
+    assert "local mode (no MicrosoftAppId): 0 error(s), 0 warning(s)" in capsys.readouterr().out
+
+
+def test_check_reports_every_problem_at_once_each_with_its_setting(monkeypatch, database_url, clock, capsys,
+                                                                   tmp_path):
+    assert run(monkeypatch, database_url, clock, "migrate") == 0
+    settings_env(monkeypatch, MicrosoftAppId="inte-ett-id", MicrosoftAppType="SingleTenant",
+                 MicrosoftAppTenantId="kommunen", COMMITTEES_FILE=str(tmp_path / "saknas.json"),
+                 BOT_DOMAIN="https://uppdrag.kommun.se/bot")
+    capsys.readouterr()
+    assert run(monkeypatch, database_url, clock, "check") == 1
+    lines = capsys.readouterr().err.splitlines()
+    problems = {line.split(": ")[1]: line.split(": ")[0] for line in lines if line.startswith(("error", "warning"))}
+    assert problems == {"MicrosoftAppId": "error", "MicrosoftAppPassword": "error", "MicrosoftAppTenantId": "error",
+                        "COMMITTEES_FILE": "error", "BOT_DOMAIN": "error", "ALLOWED_TENANT_IDS": "warning",
+                        "reporters": "warning"}
+    assert lines[-1] == "SingleTenant inte-ett-id: 5 error(s), 2 warning(s)"
+
+
+def test_check_passes_a_complete_single_tenant_configuration(monkeypatch, database_url, clock, capsys):
+    assert run(monkeypatch, database_url, clock, "migrate") == 0
+    assert run(monkeypatch, database_url, clock, "reporters", "add", "anna.andersson@kommun.se", "*") == 0
+    settings_env(monkeypatch, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt", MicrosoftAppType="SingleTenant",
+                 MicrosoftAppTenantId=TENANT_ID, ALLOWED_TENANT_IDS=TENANT_ID, BOT_DOMAIN="uppdrag.kommun.se")
+    capsys.readouterr()
+    assert run(monkeypatch, database_url, clock, "check") == 0
+    assert f"SingleTenant {APP_ID}: 0 error(s), 0 warning(s)" in capsys.readouterr().out
+
+
+def test_serve_with_an_error_in_its_configuration_binds_nothing(monkeypatch, clock, capsys):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings_env(monkeypatch, ALLOWED_TENANT_IDS="alla")
+    monkeypatch.setenv("PORT", str(port))
+    unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/uppdragsbot"  # nothing listens on port 1
+    assert run(monkeypatch, unreachable, clock, "serve") == 2
+    err = capsys.readouterr().err
+    assert "error: ALLOWED_TENANT_IDS: 'alla' is not a tenant id" in err
+    assert "error: DATABASE_URL: the database does not answer" in err and "Traceback" not in err
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))  # still free: serve never bound it
