@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,8 @@ from aiohttp import web
 from bot import checks
 from bot.app import create_app
 from bot.container import Container
+from bot.logs import configure_logging
+from bot.server import serve_workers
 from bot.notify import notify, run_due
 from bot.settings import Settings, SettingsError
 from manifest.build import ManifestError, build_package
@@ -109,13 +110,15 @@ def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
 
 def load_settings(env_file: str | None) -> Settings | None:
     """Logging set up and the settings read; None, with the reason on stderr, when they are wrong."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    configure_logging("text")
     try:
-        return Settings.from_env(env_file=env_file)
+        settings = Settings.from_env(env_file=env_file)
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return None
+    if settings.log_format != "text":
+        configure_logging(settings.log_format)
+    return settings
 
 
 # The manifest's placeholders as the bot's configuration names them.
@@ -259,6 +262,14 @@ def _checked(settings: Settings, clock: Clock | None, *, schema: bool) -> bool:
 def _serve(settings: Settings, clock: Clock | None) -> int:
     if not _checked(settings, clock, schema=False):
         return 2  # nothing bound: the problems are printed above
+    if settings.workers > 1:
+        container = Container.build(settings, clock=clock)
+        try:
+            container.prepare_database()  # once, before the workers start
+        finally:
+            container.close()
+        serve_workers(settings, clock)
+        return 0
     web.run_app(create_app(settings, clock=clock), host=settings.bind_host, port=settings.port)
     return 0
 

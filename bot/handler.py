@@ -29,6 +29,7 @@ from http import HTTPStatus
 from botbuilder.core import ActivityHandler, BotState, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot import logs
 from bot.adapter import HeldReplies, acknowledge
 from bot.replies import activity_json
 from bot.router import Router, installed_in, reply_to
@@ -53,6 +54,17 @@ class UppdragsBot(ActivityHandler):
         self._delivered = DeliveredMarks(db)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        """The turn, logged as one line (bot/logs.py) however it ends."""
+        record = logs.begin(turn_context.activity.conversation.id, turn_context.activity.type or "")
+        try:
+            record.outcome = await self._turn(turn_context)
+        except BaseException:
+            record.outcome = "failed"
+            raise
+        finally:
+            logs.end(record)
+
+    async def _turn(self, turn_context: TurnContext) -> str:
         activity = turn_context.activity
         key = activity.conversation.id
         lock = self._locks.get(key)
@@ -73,7 +85,7 @@ class UppdragsBot(ActivityHandler):
             if claim.outcome != "handle":
                 log.info("Ignoring activity %s sent again in %s (%s)", activity.id, key, claim.outcome)
                 await acknowledge(turn_context)
-                return
+                return "replayed" if claim.outcome == "replay" else "ignored"
             held = HeldReplies(turn_context)
 
             def complete(*, session) -> None:  # with the replies held when it runs
@@ -89,6 +101,7 @@ class UppdragsBot(ActivityHandler):
             if claimed and not unit.written:  # the turn saved no state: completed on its own
                 await self._db.run(complete)
             await self._deliver(turn_context, replies, claimed)
+            return "answered"
 
     async def _run(self, turn_context: TurnContext, held: HeldReplies) -> None:
         """The turn, then its state saved; again on fresh state if another instance saved first."""
@@ -111,6 +124,7 @@ class UppdragsBot(ActivityHandler):
         if not replies:
             return
         await turn_context.adapter.send_activities(turn_context, replies)
+        logs.sent(len(replies))
         if claimed:
             self._delivered.add(turn_context.activity.conversation.id, turn_context.activity.id)
 

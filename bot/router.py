@@ -26,6 +26,7 @@ from botbuilder.dialogs import (
 )
 from botbuilder.schema import Activity
 
+from bot import logs
 from bot.adapter import tenant_of
 from dialogs.actions import (
     Ask,
@@ -148,17 +149,21 @@ class Router:
         if activity.value is not None and not text:
             action = parse_action(activity.value)
             if not isinstance(action, Ask):
+                logs.understood(action)
                 await self.actions[type(action)](turn, action)
                 return
             # A suggestion button: as if the user had written its text (for the dialog too).
             text = activity.text = action.text
             activity.value = None
         if turn.dc.active_dialog:
+            logs.understood(f"dialog:{turn.dc.active_dialog.id}")
             await self._after(turn, await turn.dc.continue_dialog())
         elif is_cancel(text):
+            logs.understood("cancel")
             await turn.reply(NOTHING_TO_CANCEL)
         else:
             intent = await self.understand(text)
+            logs.understood(intent)
             await self.intents[type(intent)](turn, intent)
 
     async def _then_reprompt(self, turn: Turn, answered: Awaitable[None]) -> None:

@@ -56,6 +56,10 @@ class Settings:
     turn_lease_seconds: float = 12.0
     # The Teams app package (``uppdragsbot manifest``): the host the bot is served from, the
     # Teams app's id (derived from the bot's when empty) and a suffix for the app's name.
+    # Worker processes behind the port (gunicorn); 1 = one process, no gunicorn.
+    workers: int = 1
+    # Log lines as text, or as one JSON object each (LOG_FORMAT=json) for a log collector.
+    log_format: str = "text"
     bot_domain: str = ""
     teams_app_id: str = ""
     app_name_suffix: str = ""
@@ -131,6 +135,12 @@ class Settings:
             )
         if app_type != "MultiTenant" and not get("MicrosoftAppTenantId"):
             raise SettingsError(f"MicrosoftAppType={app_type} needs MicrosoftAppTenantId")
+        workers = number("WORKERS", 1)
+        if not 1 <= workers <= 32:
+            raise SettingsError(f"WORKERS must be between 1 and 32, not {workers}")
+        log_format = get("LOG_FORMAT", "text").lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"LOG_FORMAT must be text or json, not {log_format!r}")
         tenants = frozenset(t.strip() for t in get("ALLOWED_TENANT_IDS").split(",") if t.strip())
         return cls(
             app_id=get("MicrosoftAppId"),
@@ -154,6 +164,8 @@ class Settings:
             database_timeout=database_timeout,
             turn_lease_seconds=turn_lease,
             notify_lease_seconds=notify_lease,
+            workers=workers,
+            log_format=log_format,
             bot_domain=get("BOT_DOMAIN"),
             teams_app_id=get("TEAMS_APP_ID"),
             app_name_suffix=values.get("APP_NAME_SUFFIX") or "",  # kept as written: " (test)"
