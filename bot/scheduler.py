@@ -2,7 +2,8 @@
 
 Each morning at ``NOTIFY_AT`` (Europe/Stockholm): the period-start notifications and
 reminders due today. Every five minutes: deliveries waiting for a retry. Each night:
-processed-activity ids older than ``ACTIVITY_RETENTION_DAYS`` are forgotten.
+processed-activity ids older than ``ACTIVITY_RETENTION_DAYS`` are forgotten, and with
+``AUTHOR_RETENTION_DAYS`` set, who wrote the reports older than that.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.container import Container
 from bot.notify import drain, run_due
 from domain.clock import TIME_ZONE
-from storage import bot_state
+from storage import bot_state, queries
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,16 @@ async def prune_activities(container: Container) -> int:
     pruned = await container.db.run(bot_state.prune_activities, older_than=retention)
     log.info("Forgot %d processed activity ids older than %s", pruned, retention)
     return pruned
+
+
+async def forget_authors(container: Container) -> int:
+    """Forget who wrote the reports older than AUTHOR_RETENTION_DAYS (nothing when it is not set)."""
+    days = container.settings.author_retention_days
+    if days is None:
+        return 0
+    forgotten = await container.db.run(queries.forget_authors, older_than=timedelta(days=days))
+    log.info("Forgot the authors of %d reports older than %d days", forgotten, days)
+    return forgotten
 
 
 def create_scheduler(container: Container) -> AsyncIOScheduler:
@@ -42,6 +53,7 @@ def create_scheduler(container: Container) -> AsyncIOScheduler:
 
     async def housekeeping() -> None:
         await prune_activities(container)
+        await forget_authors(container)
 
     scheduler = AsyncIOScheduler(timezone=TIME_ZONE)
     scheduler.add_job(daily, CronTrigger(hour=hour, minute=minute, timezone=TIME_ZONE),

@@ -67,6 +67,9 @@ class Settings:
     database_timeout: float = 5.0
     # How long handled activity ids are kept to recognise Teams' resends (pruned nightly).
     activity_retention_days: int = 7
+    # How long the names (and Entra ids) of those who reported are kept with their reports;
+    # None: as long as the reports. Forgotten nightly.
+    author_retention_days: int | None = None
 
     @property
     def notify_lease(self) -> timedelta:
@@ -123,6 +126,9 @@ class Settings:
             raise SettingsError(f"TURN_LEASE_SECONDS must be between 0 and 300 seconds, not {turn_lease}")
         if not 0 < database_timeout <= 60:
             raise SettingsError(f"DATABASE_TIMEOUT must be between 0 and 60 seconds, not {database_timeout}")
+        author_retention = number("AUTHOR_RETENTION_DAYS", 0) if get("AUTHOR_RETENTION_DAYS") else None
+        if author_retention is not None and author_retention < 1:
+            raise SettingsError(f"AUTHOR_RETENTION_DAYS must be at least 1 (or empty: kept), not {author_retention}")
         if retention_days < 1:
             raise SettingsError(f"ACTIVITY_RETENTION_DAYS must be at least 1, not {retention_days}")
         notify_at = get("NOTIFY_AT", "08:00")
@@ -161,6 +167,7 @@ class Settings:
             notify_at=notify_at,
             scheduler=get("SCHEDULER", "true").lower() not in ("0", "false", "no", "nej"),
             activity_retention_days=retention_days,
+            author_retention_days=author_retention,
             database_timeout=database_timeout,
             turn_lease_seconds=turn_lease,
             notify_lease_seconds=notify_lease,

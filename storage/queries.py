@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, event, func, text, update
+from sqlalchemy import and_, event, func, or_, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -385,6 +385,18 @@ def add_status_report(
     sync_period_committees(session=session, assignment_ids=[assignment_id])  # a period it was not in
     search_index.update(session, [assignment_id])
     return report
+
+
+def forget_authors(*, session: Session, older_than: timedelta) -> int:
+    """Who wrote the reports made longer ago than ``older_than`` is forgotten (their name and
+    Entra id; the report itself stays); returns how many reports lost their author."""
+    cutoff = now(session) - older_than
+    result = session.execute(
+        update(StatusReport)
+        .where(StatusReport.created_at < cutoff,
+               or_(StatusReport.author_name.is_not(None), StatusReport.author_id.is_not(None)))
+        .values(author_name=None, author_id=None))
+    return result.rowcount
 
 
 def add_status_reports(*, session: Session, rows: Sequence[dict], derived: bool = True) -> int:

@@ -39,6 +39,9 @@ def test_environment_wins_over_dotenv(tmp_path):
         ({"ACTIVITY_RETENTION_DAYS": "-3"}, "ACTIVITY_RETENTION_DAYS must be at least 1, not -3"),
         ({"MicrosoftAppType": "Personal"}, "MultiTenant, SingleTenant or UserAssignedMSI"),
         ({"MicrosoftAppType": "SingleTenant"}, "needs MicrosoftAppTenantId"),
+        ({"AUTHOR_RETENTION_DAYS": "0"}, r"AUTHOR_RETENTION_DAYS must be at least 1 \(or empty: kept\), not 0"),
+        ({"WORKERS": "0"}, "WORKERS must be between 1 and 32, not 0"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json, not 'xml'"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(values, message):
@@ -55,6 +58,12 @@ def test_bot_framework_names_are_passed_to_botbuilder():
         "id", "pw", "SingleTenant", "tenant")
 
 
+def test_author_retention_days_are_kept_forever_unless_set():
+    assert Settings.from_mapping({}).author_retention_days is None
+    assert Settings.from_mapping({"AUTHOR_RETENTION_DAYS": ""}).author_retention_days is None
+    assert Settings.from_mapping({"AUTHOR_RETENTION_DAYS": "730"}).author_retention_days == 730
+
+
 def test_activity_retention_days():
     assert Settings.from_mapping({}).activity_retention_days == 7
     assert Settings().activity_retention_days == 7
@@ -64,7 +73,7 @@ def test_activity_retention_days():
 
 @pytest.mark.parametrize("name", ["PORT", "MAX_REQUEST_BYTES", "REMINDER_DAYS", "NOTIFY_RATE",
                                   "ACTIVITY_RETENTION_DAYS", "DATABASE_TIMEOUT", "TURN_LEASE_SECONDS",
-                                  "NOTIFY_LEASE_SECONDS"])
+                                  "NOTIFY_LEASE_SECONDS", "AUTHOR_RETENTION_DAYS", "WORKERS"])
 def test_a_setting_that_is_not_a_number_is_named(name):
     with pytest.raises(SettingsError, match=f"^{name} must be a (whole )?number, not 'fem'$"):
         Settings.from_mapping({name: "fem"})
