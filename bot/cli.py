@@ -22,7 +22,7 @@ from bot.logs import configure_logging
 from bot.server import serve_workers
 from bot.notify import notify, run_due
 from bot.settings import Settings, SettingsError
-from manifest.build import ManifestError, build_package
+from manifest.build import write_package
 from domain.clock import Clock
 from domain.periods import Period, PeriodError
 from domain.report_format import ReportFormatError
@@ -131,16 +131,10 @@ def _manifest(settings: Settings, args) -> int:
     written; on any problem the setting is named and nothing is written."""
     values = {"BOT_ID": settings.app_id, "BOT_DOMAIN": settings.bot_domain, "TEAMS_APP_ID": settings.teams_app_id,
               "APP_NAME_SUFFIX": settings.app_name_suffix}
-    try:
-        path = build_package(values, Path(args.out), MANIFEST_SETTINGS)
-    except ManifestError as exc:
-        print(f"the app package was not written: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"the app package was not written: {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {path} (bot {settings.app_id}, https://{settings.bot_domain}/)")
-    return 0
+    code, path = write_package(values, Path(args.out), MANIFEST_SETTINGS)
+    if path is not None:
+        print(f"wrote {path} (bot {settings.app_id}, https://{settings.bot_domain}/)")
+    return code
 
 
 def _migrate(container: Container, args) -> int:

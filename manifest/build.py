@@ -327,6 +327,20 @@ def build_package(values: Mapping[str, str], out: Path, labels: Mapping[str, str
     return out
 
 
+def write_package(values: Mapping[str, str], out: Path,
+                  labels: Mapping[str, str] | None = None) -> tuple[int, Path | None]:
+    """:func:`build_package` for a command line: (exit code, the zip written); a refusal is
+    printed on stderr and nothing is written (2: a value or the manifest, 1: the file)."""
+    try:
+        return 0, build_package(values, out, labels)
+    except ManifestError as exc:
+        print(f"the app package was not written: {exc}", file=sys.stderr)
+        return 2, None
+    except OSError as exc:
+        print(f"the app package was not written: {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1, None
+
+
 def _png_size(data: bytes) -> tuple[int, int] | None:
     if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
         return None
@@ -375,16 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     if suffix is not None:
         values["APP_NAME_SUFFIX"] = suffix
 
-    try:
-        path = build_package(values, args.out)
-    except ManifestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: could not write {args.out}: {exc}", file=sys.stderr)
-        return 1
-    print(path)
-    return 0
+    code, path = write_package(values, args.out)
+    if path is not None:
+        print(path)
+    return code
 
 
 if __name__ == "__main__":
