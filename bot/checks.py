@@ -6,7 +6,6 @@ Every problem is reported at once, each with the setting it is about: errors sto
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -16,12 +15,10 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.settings import Settings
 from domain.committees import CommitteeFileError, load_committees
-from manifest.build import ManifestError, check_domain
+from manifest.build import GUID, ManifestError, check_domain
 from storage import reporters
 from storage.db import schema_revisions
 from storage.gateway import Database
-
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -64,13 +61,13 @@ def configuration(settings: Settings) -> list[Problem]:
         error("ALLOWED_TENANT_IDS", f"{tenant!r} is not a tenant id (a GUID)")
     if settings.local_mode:
         return problems
-    if not _GUID.fullmatch(settings.app_id):
+    if not GUID.fullmatch(settings.app_id):
         error("MicrosoftAppId", f"{settings.app_id!r} is not an app id (a GUID from the Azure Bot registration)")
     if settings.app_type != "UserAssignedMSI" and not settings.app_password:
         error("MicrosoftAppPassword", f"MicrosoftAppType={settings.app_type} needs the app's client secret")
     if settings.app_type == "UserAssignedMSI" and settings.app_password:
         warning("MicrosoftAppPassword", "a managed identity (UserAssignedMSI) uses no secret; it is ignored")
-    if settings.app_type != "MultiTenant" and settings.app_tenant_id and not _GUID.fullmatch(settings.app_tenant_id):
+    if settings.app_type != "MultiTenant" and settings.app_tenant_id and not GUID.fullmatch(settings.app_tenant_id):
         error("MicrosoftAppTenantId", f"{settings.app_tenant_id!r} is not a tenant id (a GUID)")
     if settings.app_type == "MultiTenant":
         warning("MicrosoftAppType", "new Azure Bot registrations are SingleTenant (or UserAssignedMSI); "
@@ -107,7 +104,7 @@ def _is_https_url(text: str) -> bool:
 
 
 def _not_guids(values: Iterable[str]) -> list[str]:
-    return sorted(v for v in values if not _GUID.fullmatch(v))
+    return sorted(v for v in values if not GUID.fullmatch(v))
 
 
 def _first_line(exc: Exception) -> str:

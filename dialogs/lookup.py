@@ -43,7 +43,7 @@ def find(session, text: str, period: Period, *, committees: Iterable[str] = (),
                           for d in queries.search_candidates(
                               session=session, period=period, terms=terms, every=every, titles=titles,
                               committees=committees, categories=categories,
-                              exclude=[d.key for d in documents], limit=CANDIDATES - len(documents))]
+                              exclude=[doc.key for doc in documents], limit=CANDIDATES - len(documents))]
             ranked = rank(text, documents, limit=limit, terms=terms_found_by)
             if len(ranked) >= limit or len(documents) >= CANDIDATES:
                 break

@@ -55,7 +55,7 @@ APP_ID_NAMESPACE = uuid.UUID("5da06618-99e4-4852-b2d9-97acdb001b21")
 ICON_SIZES = {"color": (192, 192), "outline": (32, 32), "color32x32": (32, 32)}
 
 _PLACEHOLDER = re.compile(r"\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")  # an Entra app or tenant id
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # fixed, so identical input gives an identical zip
 
@@ -161,7 +161,7 @@ def _resolve(values: Mapping[str, str], needed: set[str], labels: Mapping[str, s
 
 
 def _check_guid(name: str, value: str) -> str:
-    if not _GUID.fullmatch(value):
+    if not GUID.fullmatch(value):
         raise ManifestError(
             f"{name} must be a GUID like 00000000-0000-0000-0000-000000000000 "
             f"(no braces or extra text), got {value!r}"
