@@ -118,8 +118,15 @@ async def run_due(db: Database, deliverer: Deliverer, *, reminder_days: int,
 # --- database work (one transaction each) -----------------------------------------------------
 
 def _reference(*, session, conversation_id: str) -> dict | None:
+    """The conversation's reference, with its tenant: the SDK's reference leaves the tenant
+    out, and without it the tenant filter (ALLOWED_TENANT_IDS) would stop the message."""
     row = conversations.find(session=session, conversation_id=conversation_id)
-    return dict(row.reference) if row is not None and row.active else None
+    if row is None or not row.active:
+        return None
+    reference = dict(row.reference)
+    if row.tenant_id:
+        reference["conversation"] = {**(reference.get("conversation") or {}), "tenantID": row.tenant_id}
+    return reference
 
 
 def _finish(*, session, notification_id: int, worker: str, status: str, error: str | None,

@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from storage import conversations
 from storage.db import make_engine, session_scope
-from tests.e2e.conftest import TeamsUser
+from tests.e2e.conftest import TENANT, TeamsUser
 from tests.factories import CLOCK, only_postgres
 from tests.seen import actions_of, cards_of, visible_text
 
@@ -80,6 +80,15 @@ async def test_opening_notification_reaches_each_active_subscriber_once(people, 
     # The delivery log.
     assert await asyncio.to_thread(cli, monkeypatch, database_url, "notifications", "--period", "T1 2022") == 0
     assert "sent 3" in capsys.readouterr().out
+
+
+async def test_notifications_pass_the_tenant_filter_of_their_own_tenant(people, connector, database_url, monkeypatch,
+                                                                        capsys):
+    """The SDK's conversation reference leaves the tenant out; the stored one is put back."""
+    monkeypatch.setenv("ALLOWED_TENANT_IDS", TENANT)
+    assert await asyncio.to_thread(cli, monkeypatch, database_url, "notify", "--period", "T1 2022") == 0
+    assert "3 queued, 3 sent" in capsys.readouterr().out
+    assert len(notifications_to(connector, people["anna"])) == 1
 
 
 async def test_the_update_button_in_a_notification_opens_the_dialog(people, connector, database_url, monkeypatch):
