@@ -17,6 +17,7 @@ from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 from msrest.exceptions import ClientRequestError
 
+from bot.credentials import CredentialsFactory, NoToken
 from bot.delivery import PooledBotFrameworkAuthentication
 from bot.replies import ATTEMPTS, ConnectorError, ReplySender
 from bot.settings import Settings
@@ -72,9 +73,11 @@ class TenantFilter(Middleware):
 
 
 def create_authentication(settings: Settings) -> PooledBotFrameworkAuthentication:
-    """The SDK's authentication from the settings, with connector clients kept per service URL
-    (bot/delivery.py): turns and notifications reuse clients, tokens and connections."""
-    return PooledBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+    """The SDK's authentication from the settings, the bot's own token from bot/credentials.py,
+    and connector clients kept per service URL (bot/delivery.py): turns and notifications
+    reuse clients, tokens and connections."""
+    return PooledBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication(
+        settings.bot_framework_config(), credentials_factory=CredentialsFactory(settings)))
 
 
 class TokenChecks:
@@ -174,6 +177,14 @@ def create_adapter(
         if isinstance(error, ClientRequestError) or (isinstance(error, ConnectorError) and error.status is None):
             # The Bot Connector could not be reached: telling the user would fail too.
             log.error("Could not reach the Bot Connector at %s: %s", context.activity.service_url, error)
+            return
+        if isinstance(error, ConnectorError) and error.status == 401:
+            log.error("The Bot Connector refused the bot's token (%s): %s. Nothing was sent; is MicrosoftAppId "
+                      "the Azure Bot's, and its type (MicrosoftAppType) the registration's?", error.status, error.detail)
+            return
+        if isinstance(error, NoToken):
+            # Without its token the bot can tell nobody; `uppdragsbot check` names the setting.
+            log.error("%s (nothing was sent; `uppdragsbot check` names the setting to mend)", error)
             return
         log.exception("Unhandled error in turn %s", context.activity.id, exc_info=error)
         if context.activity.type == ActivityTypes.message:

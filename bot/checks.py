@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.credentials import CredentialsFactory, NoToken
 from bot.settings import Settings
 from domain.committees import CommitteeFileError, load_committees
 from manifest.build import GUID, ManifestError, check_domain
@@ -48,6 +49,9 @@ def configuration(settings: Settings) -> list[Problem]:
                               "(sqlite:///uppdragsbot.db, postgresql+psycopg://user:password@host/database)")
     if settings.openid_metadata_url and not _is_https_url(settings.openid_metadata_url):
         error("ToBotFromChannelOpenIdMetadataUrl", f"{settings.openid_metadata_url!r} is not an https:// URL")
+    if settings.login_url and not _is_https_url(settings.login_url, path=True):
+        error("ToChannelFromBotLoginUrl", f"{settings.login_url!r} is not an https:// URL with the tenant in its path "
+                                          "(https://login.microsoftonline.com/<tenant id>)")
     if settings.bot_domain:
         try:
             check_domain(settings.bot_domain)
@@ -98,9 +102,34 @@ def database(settings: Settings, db: Database, *, schema: bool = True) -> list[P
     return []
 
 
-def _is_https_url(text: str) -> bool:
+def bot_token(settings: Settings) -> list[Problem]:
+    """Authenticated mode: whether the bot gets its own token (from Entra ID, or the managed
+    identity), which every reply needs - a wrong secret or tenant shows here, not at the
+    first message."""
+    if settings.local_mode:
+        return []
+    credentials = CredentialsFactory(settings).credentials()
+    try:
+        credentials.get_access_token()
+    except NoToken as exc:
+        text = exc.reason
+        if settings.app_type == "UserAssignedMSI":
+            setting = "MicrosoftAppId"
+        elif "invalid_client" in text or "AADSTS7000215" in text:
+            setting = "MicrosoftAppPassword"
+        elif "unauthorized_client" in text or "AADSTS700016" in text:
+            setting = "MicrosoftAppId"
+        elif "tenant" in text.lower() or "OIDC Discovery failed" in text:
+            setting = "MicrosoftAppTenantId"
+        else:
+            setting = "ToChannelFromBotLoginUrl" if settings.login_url else "network"
+        return [Problem(True, setting, f"the bot gets no token from {exc.source}: {text}")]
+    return []
+
+
+def _is_https_url(text: str, *, path: bool = False) -> bool:
     parts = urlsplit(text)
-    return parts.scheme == "https" and bool(parts.hostname)
+    return parts.scheme == "https" and bool(parts.hostname) and (not path or parts.path.strip("/") != "")
 
 
 def _not_guids(values: Iterable[str]) -> list[str]:

@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
     if args.command == "manifest":  # configuration only: no database
         return _manifest(settings, args)
     if args.command == "check":  # looks, changes nothing: no migration
-        return 0 if _checked(settings, clock, schema=True) else 1
+        return 0 if _checked(settings, clock, schema=True, token=True) else 1
     container = Container.build(settings, clock=clock)
     try:
         container.prepare_database(demo=False)
@@ -234,11 +234,14 @@ def _periods(container: Container, args) -> int:
     return 0
 
 
-def _checked(settings: Settings, clock: Clock | None, *, schema: bool) -> bool:
+def _checked(settings: Settings, clock: Clock | None, *, schema: bool, token: bool = False) -> bool:
     """``bot.checks`` on the configuration and the database, every problem printed; whether
     there was no error. ``schema``: a database behind the code is an error (``serve``
-    migrates it itself)."""
+    migrates it itself). ``token``: the bot's own token is fetched too (``check`` does; a
+    server starting while Entra ID has a bad minute should not refuse to start)."""
     problems = checks.configuration(settings)
+    if token and not any(p.error for p in problems):
+        problems += checks.bot_token(settings)
     container = Container.build(settings, clock=clock)
     try:
         problems += checks.database(settings, container.db, schema=schema)

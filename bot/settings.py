@@ -39,6 +39,10 @@ class Settings:
     # Where inbound tokens' signing keys are published. Only tests and sovereign clouds
     # change it; the default is the public Bot Framework metadata.
     openid_metadata_url: str | None = None
+    # Where the bot exchanges its client secret for its own token (the authority). Empty: Entra
+    # ID's, https://login.microsoftonline.com/ and the tenant (botframework.com for
+    # MultiTenant). Only sovereign or private clouds, and tests, set it (bot/credentials.py).
+    login_url: str | None = None
     # Who may update statuses: reporters and admins (``uppdragsbot reporters add``). In local
     # mode everyone may, so that the bot can be tried out, unless REQUIRE_REPORTERS=true.
     require_reporters: bool = False
@@ -161,6 +165,7 @@ class Settings:
             load_demo_data=get("LOAD_DEMO_DATA", "true").lower() not in ("0", "false", "no", "nej"),
             max_request_bytes=max_bytes,
             openid_metadata_url=get("ToBotFromChannelOpenIdMetadataUrl") or None,
+            login_url=get("ToChannelFromBotLoginUrl") or None,
             require_reporters=get("REQUIRE_REPORTERS", "false").lower() in ("1", "true", "yes", "ja"),
             notify_rate=notify_rate,
             reminder_days=reminder_days,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,8 +68,14 @@ class FakeConnector:
         self.send_delay = 0.0  # seconds each message takes to be accepted (a slow connector)
         self.held: list[str] = []
         self.base_url = ""
+        # Authenticated mode: when set, every call to /v3/ must carry the bot's own token. It is
+        # given the Authorization header and returns why the token is refused (None: accepted),
+        # as the Bot Connector answers 401 to a missing, expired or foreign token.
+        self.token_check: Callable[[str | None], str | None] | None = None
+        self.authorized = 0  # calls whose token was accepted
+        self.unauthorized: list[str] = []  # why each refused call was refused
         self._ids = itertools.count(1)
-        self.app = web.Application()
+        self.app = web.Application(middlewares=[self._check_token])
         self.app.router.add_post("/v3/conversations/{conversation_id}/activities", self._send)
         self.app.router.add_post(
             "/v3/conversations/{conversation_id}/activities/{activity_id}", self._send
@@ -93,6 +100,17 @@ class FakeConnector:
     @property
     def openid_url(self) -> str:
         return f"{self.base_url}/openid/.well-known/openidconfiguration"
+
+    @web.middleware
+    async def _check_token(self, request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+        if self.token_check is None or not request.path.startswith("/v3/"):
+            return await handler(request)
+        refused = self.token_check(request.headers.get("Authorization"))
+        if refused is not None:
+            self.unauthorized.append(refused)
+            return web.json_response({"message": "Authorization has been denied for this request."}, status=401)
+        self.authorized += 1
+        return await handler(request)
 
     async def _wait_while_held(self, request: web.Request) -> None:
         conversation_id = request.match_info["conversation_id"]
@@ -147,8 +165,9 @@ class ThreadedServer:
     served from the test's own event loop would deadlock.
     """
 
-    def __init__(self, app: web.Application):
+    def __init__(self, app: web.Application, *, ssl_context: ssl.SSLContext | None = None):
         self._app = app
+        self._ssl = ssl_context
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -162,10 +181,10 @@ class ThreadedServer:
     async def _start(self) -> None:
         self._runner = web.AppRunner(self._app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - aiohttp has no public getter
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if self._ssl else 'http'}://127.0.0.1:{port}"
 
     def stop(self) -> None:
         if self._runner is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.credentials import authority
 from bot.settings import Settings, SettingsError
 
 
@@ -96,3 +97,16 @@ def test_turn_lease():
 def test_database_timeout():
     assert Settings.from_mapping({}).database_timeout == 5.0
     assert Settings.from_mapping({"DATABASE_TIMEOUT": "2.5"}).database_timeout == 2.5
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({"MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+     "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47"),
+    ({"MicrosoftAppType": "MultiTenant"}, "https://login.microsoftonline.com/botframework.com"),
+    ({"MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      "ToChannelFromBotLoginUrl": "https://login.microsoftonline.us/72f988bf-86f1-41af-91ab-2d7cd011db47/"},
+     "https://login.microsoftonline.us/72f988bf-86f1-41af-91ab-2d7cd011db47"),
+])
+def test_the_bots_token_comes_from_its_tenant_or_the_configured_authority(values, expected):
+    settings = Settings.from_mapping({"MicrosoftAppId": "2b5b1c3e-8a7f-4d2e-9c1a-0f3e6d7b8a90", **values})
+    assert authority(settings) == expected
