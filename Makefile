@@ -9,8 +9,12 @@ PLAYGROUND_STAMP := $(PLAYGROUND_DIR)/.installed-stamp
 # Playwright for Python drives the system's Chromium in tests/browser (it downloads no browser).
 PLAYWRIGHT_VERSION := 1.65.2
 PLAYWRIGHT_STAMP := $(VENV)/.playwright-$(PLAYWRIGHT_VERSION)
+# Microsoft 365 Agents Toolkit's CLI, for the test of m365agents.yml.
+ATK_VERSION := 1.1.17
+ATK_DIR := .atk
+ATK_STAMP := $(ATK_DIR)/.installed-$(ATK_VERSION)
 
-.PHONY: install run test fuzz test-sqlite migrate import manifest clean playground playground-install browser-test-deps bench
+.PHONY: install run test fuzz test-sqlite migrate import manifest clean playground playground-install browser-test-deps agents-toolkit-install bench
 
 install: $(STAMP)
 
@@ -58,6 +62,17 @@ $(PLAYGROUND_STAMP): playground/package.json
 	mkdir -p $(PLAYGROUND_DIR)
 	cp playground/package.json $(PLAYGROUND_DIR)/package.json
 	cd $(PLAYGROUND_DIR) && npm install --no-audit --no-fund --ignore-scripts --no-package-lock --loglevel=error
+	touch $@
+
+## Microsoft 365 Agents Toolkit's CLI (`atk`), for tests/test_agents_toolkit.py: it validates
+## m365agents.yml and the manifest offline. --ignore-scripts: keytar (login storage) needs no build.
+agents-toolkit-install: $(ATK_STAMP)
+
+$(ATK_STAMP):
+	@command -v npm >/dev/null || { echo "the Agents Toolkit CLI needs Node.js 18+ and npm" >&2; exit 1; }
+	mkdir -p $(ATK_DIR)
+	cd $(ATK_DIR) && npm install --no-audit --no-fund --ignore-scripts --no-package-lock --loglevel=error \
+		@microsoft/m365agentstoolkit-cli@$(ATK_VERSION)
 	touch $@
 
 ## What tests/browser needs besides Chromium (Debian: apt-get install chromium chromium-driver).
