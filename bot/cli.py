@@ -1,4 +1,5 @@
-"""The ``uppdragsbot`` command: serve, check, migrate, import, reporters, notifications, periods, manifest.
+"""The ``uppdragsbot`` command: serve, check, migrate, import, export, reporters, notifications,
+periods, manifest.
 
 Every command builds the one ``Container`` (bot/container.py) and works through it. Adding a
 command: its parser in ``build_parser``, one function taking (container, args), a row in
@@ -27,7 +28,8 @@ from domain.clock import Clock
 from domain.periods import Period, PeriodError
 from domain.report_format import ReportFormatError
 from domain.rules import NotificationKind
-from storage import calendar, outbox, reporters
+from domain.report_export import FORMATS, render
+from storage import calendar, exports, outbox, queries, reporters
 from storage.importer import import_file
 
 
@@ -82,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="check the configuration and the database before traffic arrives (exit 1 on errors)")
     man = sub.add_parser("manifest", help="build the Teams app package (manifest.json and icons, validated)")
     man.add_argument("--out", default="appPackage.zip", help="the zip to write (default: appPackage.zip)")
+    exp = sub.add_parser("export", help="write a period's follow-up report: the published text, Markdown or Word")
+    exp.add_argument("--period", type=_period, required=True, help='e.g. "T1 2022"')
+    exp.add_argument("--committee", help="only this committee's assignments, e.g. TN")
+    exp.add_argument("--format", choices=FORMATS, default="text")
+    exp.add_argument("-o", "--out", help="the file to write (default: standard output; docx needs a file)")
     imp = sub.add_parser("import", help="import a published follow-up report")
     imp.add_argument("file")
     imp.add_argument("--period", type=_period, help='the period, e.g. "T1 2022" (when the heading has none)')
@@ -271,6 +278,39 @@ def _serve(settings: Settings, clock: Clock | None) -> int:
     return 0
 
 
+def _export(container: Container, args) -> int:
+    if args.format == "docx" and not args.out:
+        print("error: a Word file needs -o FILE", file=sys.stderr)
+        return 2
+    with container.db.session() as session:
+        known = {c.abbreviation.casefold(): c.abbreviation for c in queries.list_committees(session=session)}
+        committee = known.get(args.committee.strip().casefold()) if args.committee else None
+        if args.committee and committee is None:
+            print(f"error: unknown committee {args.committee!r}; known: {', '.join(known.values())}", file=sys.stderr)
+            return 2
+        report = exports.exported_report(session=session, period=args.period, committee=committee,
+                                         municipality=container.settings.municipality)
+    if not report.statuses:
+        print(f"error: no assignments in {args.period.label}"
+              f"{' for ' + committee if committee else ''}; nothing was written", file=sys.stderr)
+        return 1
+    data = render(report, args.format)
+    if not args.out:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    out = Path(args.out)
+    try:
+        partial = out.with_name(f".{out.name}.partial")
+        partial.write_bytes(data)
+        partial.replace(out)  # whole or not at all
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}: {report.title}, {len(report.statuses)} assignments", file=sys.stderr)
+    return 0
+
+
 def _import(container: Container, args) -> int:
     try:
         result = import_file(container.db, args.file, period=args.period)
@@ -289,6 +329,7 @@ COMMANDS = {
     "notifications": _notifications,
     "periods": _periods,
     "import": _import,
+    "export": _export,
 }
 
 if __name__ == "__main__":

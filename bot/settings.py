@@ -74,6 +74,10 @@ class Settings:
     # How long the names (and Entra ids) of those who reported are kept with their reports;
     # None: as long as the reports. Forgotten nightly.
     author_retention_days: int | None = None
+    # The municipality's name, on exported reports.
+    municipality: str = "Östersunds kommun"
+    # Minutes a download link of an exported report may be used in (once).
+    export_link_minutes: int = 15
 
     @property
     def notify_lease(self) -> timedelta:
@@ -87,6 +91,11 @@ class Settings:
     @property
     def open_reporting(self) -> bool:
         return self.local_mode and not self.require_reporters
+
+    @property
+    def public_url(self) -> str:
+        """Where a browser reaches the bot (download links): BOT_DOMAIN over HTTPS, else this machine."""
+        return f"https://{self.bot_domain}" if self.bot_domain else f"http://localhost:{self.port}"
 
     @property
     def bind_host(self) -> str:
@@ -151,6 +160,9 @@ class Settings:
         log_format = get("LOG_FORMAT", "text").lower()
         if log_format not in ("text", "json"):
             raise SettingsError(f"LOG_FORMAT must be text or json, not {log_format!r}")
+        export_minutes = number("EXPORT_LINK_MINUTES", 15)
+        if not 1 <= export_minutes <= 24 * 60:
+            raise SettingsError(f"EXPORT_LINK_MINUTES must be between 1 and 1440, not {export_minutes}")
         tenants = frozenset(t.strip() for t in get("ALLOWED_TENANT_IDS").split(",") if t.strip())
         return cls(
             app_id=get("MicrosoftAppId"),
@@ -181,6 +193,8 @@ class Settings:
             bot_domain=get("BOT_DOMAIN"),
             teams_app_id=get("TEAMS_APP_ID"),
             app_name_suffix=values.get("APP_NAME_SUFFIX") or "",  # kept as written: " (test)"
+            municipality=get("MUNICIPALITY_NAME", "Östersunds kommun"),
+            export_link_minutes=export_minutes,
         )
 
     def bot_framework_config(self) -> SimpleNamespace:

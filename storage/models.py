@@ -222,3 +222,23 @@ class DeliveryLog(SQLModel, table=True):
     event: str = Field(max_length=20)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class DownloadLink(SQLModel, table=True):
+    """A link to one export of the report, for the person who asked: single use, expiring.
+
+    Only the token's SHA-256 is kept; the file is made from the data when the link is used.
+    """
+
+    __tablename__ = "download_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    owner: str = Field(max_length=300)  # the asker's Entra object id, lowercased
+    year: int
+    term: int
+    committee: str | None = Field(default=None, max_length=16)  # an abbreviation; None: all
+    format: str = Field(max_length=10)  # "text" | "md" | "docx"
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
