@@ -1,5 +1,6 @@
 """The aiohttp application: ``POST /api/messages``, ``GET /healthz`` (alive: the database
-answers) and ``GET /readyz`` (ready: and its schema is current)."""
+answers), ``GET /readyz`` (ready: and its schema is current) and ``/exports/{token}`` (an
+exported report's file, bot/downloads.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aiohttp import web
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity
 
+from bot import downloads
 from bot.container import Container
 from bot.scheduler import create_scheduler
 from bot.settings import Settings
@@ -180,4 +182,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    downloads.add_routes(app, app[CONTAINER].db, settings.municipality)
     return app

@@ -20,7 +20,7 @@ from bot.handler import UppdragsBot
 from bot.replies import ReplySender
 from bot.router import Router
 from bot.settings import Settings
-from dialogs.answers import Answers
+from dialogs.answers import Answers, ExportOptions
 from dialogs.state import SqlStorage
 from domain.clock import Clock, SystemClock
 from storage.bootstrap import prepare_database
@@ -69,7 +69,9 @@ class Container:
 
     @cached_property
     def answers(self) -> Answers:
-        return Answers(self.db, self.clock)
+        settings = self.settings
+        return Answers(self.db, self.clock, ExportOptions(settings.municipality, settings.public_url,
+                                                          settings.export_link_minutes))
 
     @cached_property
     def bot(self) -> UppdragsBot:

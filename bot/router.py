@@ -31,6 +31,7 @@ from bot.adapter import tenant_of
 from dialogs.actions import (
     Ask,
     DialogAnswer,
+    ExportFile,
     ShowAssignment,
     ShowStatus,
     Unreadable,
@@ -42,10 +43,12 @@ from dialogs.cancel_and_help import Interrupted
 from dialogs.copy import DIALOG_ENDED_BUTTON, NOTHING_TO_CANCEL, UPDATE_REPLACED
 from dialogs.language.chat import as_written, is_cancel
 from dialogs.language.understand import (
+    ExportRequest,
     Greeting,
     Help,
     HistoryRequest,
     Intent,
+    OverviewRequest,
     StatusQuery,
     SubscriptionRequest,
     Thanks,
@@ -120,6 +123,8 @@ class Router:
             UpdateRequest: lambda turn, r: self._start_update(
                 turn, text=r.text, category=r.category, comment=r.comment, period=r.period),
             SubscriptionRequest: self._subscription,
+            ExportRequest: lambda turn, r: self._export(turn, r.period, r.committees, r.format),
+            OverviewRequest: lambda turn, r: answers.overview(turn.reply, r.period, r.committees),
             Help: lambda turn, _: answers.help(turn.reply),
             Greeting: lambda turn, _: answers.greeting(turn.reply),
             Thanks: lambda turn, _: answers.thanks(turn.reply),
@@ -133,6 +138,8 @@ class Router:
                 turn, assignment_id=a.assignment_id, period=a.period, origin=a.origin,
                 card_activity_id=turn.activity.reply_to_id),  # the message holding the card, to refresh it
             DialogAnswer: self._dialog_answer,
+            ExportFile: lambda turn, a: self._then_reprompt(
+                turn, self._export(turn, a.period, (a.committee,) if a.committee else (), a.format)),
             Unreadable: lambda turn, _: self._then_reprompt(turn, answers.unreadable_button(turn.reply)),
         }
 
@@ -186,6 +193,14 @@ class Router:
         sender = turn.activity.from_property
         await self._answers.subscription(turn.reply, installed_in(turn.context), request.action,
                                          request.committees, sender.aad_object_id if sender else None)
+
+    async def _export(self, turn: Turn, period, committees, fmt) -> None:
+        sender = turn.activity.from_property
+        conversation = turn.activity.conversation
+        await self._answers.export(
+            turn.reply, period=period, committees=committees, fmt=fmt,
+            owner=sender.aad_object_id if sender else None,
+            personal=(conversation.conversation_type or "personal") == "personal" if conversation else False)
 
     # --- the update dialog -----------------------------------------------------------------------
 

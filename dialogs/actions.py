@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from dialogs.language.understand import StatusQuery
 from domain.periods import Period, PeriodError
+from domain.report_export import FORMATS
 from domain.statuses import StatusCategory
 
 MAX_ID = 2**31
@@ -209,6 +210,31 @@ class DialogAnswer(Action):
 
 
 @dataclass(frozen=True)
+class ExportFile(Action):
+    """"Word", "Markdown", "Text" on the report card: a download link for the one who pressed."""
+
+    NAME: ClassVar[str] = "export"
+    period: Period
+    committee: str | None
+    format: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"action": self.NAME, "period": self.period.label, "committee": self.committee,
+                "format": self.format}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "ExportFile":
+        period = _period(data.get("period"))
+        fmt = data.get("format")
+        committee = data.get("committee")
+        if period is None or fmt not in FORMATS:
+            raise BadPayload("export without a period or a known format")
+        if committee is not None and (not isinstance(committee, str) or not 0 < len(committee) <= 16):
+            raise BadPayload("export with a committee that is not an abbreviation")
+        return cls(period, committee.strip().upper() if committee else None, fmt)
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """Button data that is not one of our buttons, or not as the button sends it."""
 
@@ -216,7 +242,7 @@ class Unreadable:
 
 
 ACTIONS: dict[str, type[Action]] = {
-    cls.NAME: cls for cls in (Ask, ShowStatus, ShowAssignment, UpdateStatus, DialogAnswer)
+    cls.NAME: cls for cls in (Ask, ShowStatus, ShowAssignment, UpdateStatus, DialogAnswer, ExportFile)
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from dialogs import cards, lookup
 from dialogs.actions import Origin, ShowStatus
@@ -30,7 +30,7 @@ from domain.committees import Committee
 from domain.periods import Period
 from domain.records import AssignmentStatus
 from domain.statuses import StatusCategory
-from storage import conversations, queries, subscriptions
+from storage import conversations, exports, queries, subscriptions
 from storage.gateway import Database
 
 Reply = Callable[[str | dict], Awaitable[None]]  # plain text, or an Adaptive Card (dict)
@@ -69,12 +69,28 @@ def describe_filter(categories: frozenset[StatusCategory]) -> str | None:
     return "med status " + " eller ".join(c.label.lower() for c in StatusCategory if c in categories)
 
 
+@dataclass(frozen=True)
+class ExportOptions:
+    """How exported reports are handed out: the municipality's name on them, the address the
+    bot is reached at from a browser (``https://uppdrag.kommun.se``), and the links' lifetime."""
+
+    municipality: str = "Östersunds kommun"
+    base_url: str = "http://localhost:3978"
+    minutes: int = 15
+
+
+PRIVATE_ONLY = (
+    "Filen får du i vår personliga chatt, så att länken bara når dig: skriv ”{request}” till mig där."
+)
+
+
 class Answers:
     """The bot's answers to understood intents and pressed buttons."""
 
-    def __init__(self, db: Database, clock: Clock):
+    def __init__(self, db: Database, clock: Clock, exports: ExportOptions | None = None):
         self._db = db
         self._clock = clock
+        self._exports = exports or ExportOptions()
         self._committees: tuple[Committee, ...] = ()
 
     def today(self) -> date:
@@ -149,6 +165,54 @@ class Answers:
         if isinstance(card, str):
             card = cards.suggestions_card(card, EXAMPLES)
         return cards.with_note(card, note)
+
+    # --- the report to the council, the overview -------------------------------------------------
+
+    async def export(self, reply: Reply, *, period: Period | None, committees: Sequence[str], fmt: str | None,
+                     owner: str | None, personal: bool) -> None:
+        """The report summarised, with a file: a link for ``owner`` when a format is chosen (in a
+        personal chat only: a link is for the one who asked), else a button per format."""
+        await reply(await self._db.run(self._export, period=period, committees=tuple(committees), fmt=fmt,
+                                       owner=owner, personal=personal))
+
+    async def overview(self, reply: Reply, period: Period | None, committees: Sequence[str]) -> None:
+        await reply(await self._db.run(self._overview, period=period, committees=tuple(committees)))
+
+    def _export(self, *, session, period: Period | None, committees: tuple[str, ...], fmt: str | None,
+                owner: str | None, personal: bool) -> str | dict:
+        if len(committees) > 1:
+            return cards.suggestions_card(
+                "Rapporten gör jag för en nämnd i taget, eller för alla nämnder. Skriv till exempel "
+                "”rapport TN” eller ”rapport”.", ("rapport", *(f"rapport {c}" for c in committees)))
+        period = period or rules.default_period(queries.period_facts(session=session, today=self.today()))
+        committee = committees[0] if committees else None
+        report = exports.exported_report(session=session, period=period, committee=committee,
+                                         municipality=self._exports.municipality)
+        if not report.statuses:
+            who = f" för {committee}" if committee else ""
+            return cards.suggestions_card(f"Det finns inga uppdrag{who} i {period.label}.", EXAMPLES)
+        link = note = None
+        asked = f"rapport {committee + ' ' if committee else ''}{period.label}"
+        if fmt and personal and owner:
+            token = exports.create_link(session=session, owner=owner, period=period, committee=committee, fmt=fmt,
+                                        lifetime=timedelta(minutes=self._exports.minutes))
+            link = cards.DownloadLink(f"{self._exports.base_url.rstrip('/')}/exports/{token}", fmt,
+                                      self._exports.minutes)
+        elif not personal:
+            note = PRIVATE_ONLY.format(request=asked)
+        elif fmt:  # a personal chat without the user's Entra id: the Bot Framework Emulator
+            note = "Jag kan inte se vem du är, så jag kan inte göra en länk åt dig."
+        return cards.report_card(title=report.title, period=period, counts=report.counts(), committee=committee,
+                                 link=link, note=note)
+
+    def _overview(self, *, session, period: Period | None, committees: tuple[str, ...]) -> str | dict:
+        period = period or rules.default_period(queries.period_facts(session=session, today=self.today()))
+        rows = queries.committee_counts(session=session, period=period, committees=committees)
+        if not rows:
+            who = f" för {', '.join(committees)}" if committees else ""
+            return cards.suggestions_card(f"Det finns inga uppdrag{who} i {period.label}.", EXAMPLES)
+        totals = queries.list_statuses(session=session, period=period, committees=committees, limit=0).counts
+        return cards.overview_card(period, rows, totals)
 
     # --- the work, in one transaction each --------------------------------------------------------
 

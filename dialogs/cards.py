@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -25,11 +26,13 @@ from dialogs.actions import (
     Action,
     Ask,
     DialogAnswer,
+    ExportFile,
     Origin,
     ShowAssignment,
     ShowStatus,
     UpdateStatus,
 )
+from dialogs.language.understand import StatusQuery
 from domain import rules
 from domain.clock import local
 from domain.committees import Committee
@@ -134,6 +137,7 @@ def text_block(
     subtle: bool = False,
     spacing: Spacing | None = None,
     separator: bool = False,
+    horizontal: Literal["left", "center", "right"] | None = None,
 ) -> Element:
     """A TextBlock for OUR OWN fixed strings only (it renders markdown)."""
     return {
@@ -141,7 +145,7 @@ def text_block(
         "text": text,
         "wrap": True,
         **_style(size=size, weight=weight, color=color, isSubtle=subtle, spacing=spacing,
-                 separator=separator),
+                 separator=separator, horizontalAlignment=horizontal),
     }
 
 
@@ -455,6 +459,10 @@ def help_card(examples: Sequence[str]) -> Card:
             "- **Söka efter ett uppdrag** med några ord ur titeln, till exempel "
             "”hur går det med stadsrumsanalysen?”\n"
             "- **Historik** för ett uppdrag, till exempel ”historik för linjenätet”\n"
+            "- **Översikt** per nämnd och status, till exempel ”översikt T1 2022” eller "
+            "”hur går det för TN totalt?”\n"
+            "- **Rapporten till fullmäktige** som Word, Markdown eller text, till exempel ”rapport T1 2022” "
+            "eller ”exportera KS-uppdragen till word”\n"
             "- **Uppdatera status och kommentar**: skriv ”uppdatera uppdrag” eller tryck "
             "Uppdatera status på ett uppdrag",
         ),
@@ -478,6 +486,118 @@ def welcome_card(examples: Sequence[str]) -> Card:
 def suggestions_card(message: str, examples: Sequence[str]) -> Card:
     """For "didn't understand" and "no results": ``message`` (may quote the user) and suggestions."""
     return adaptive_card([plain(shorten(safe_line(message), PREVIEW_CHARS * 2)), *_examples(examples)])
+
+
+# --- the report to the council, and the overview --------------------------------------------
+
+FORMAT_NAMES = {"docx": "Word", "md": "Markdown", "text": "Text"}
+# Container styles for the overview's bars: the category's colour, beside its icon and count.
+_BAR_STYLES = {
+    StatusCategory.DONE: "good",
+    StatusCategory.ON_TRACK: "accent",
+    StatusCategory.AT_RISK: "warning",
+    StatusCategory.NOT_DONE: "attention",
+    StatusCategory.NOT_REPORTED: "emphasis",
+}
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    url: str
+    format: str
+    minutes: int  # how long it may be used (once)
+
+
+def report_card(
+    *,
+    title: str,
+    period: Period,
+    counts: Mapping[StatusCategory, int],
+    committee: str | None,
+    link: DownloadLink | None = None,
+    note: str | None = None,
+) -> Card:
+    """The report to the council for a period, summarised, with a file to download: a link
+    (``link``, for the one who asked) or a button per format that makes one."""
+    total = sum(counts.values())
+    body: list[Element] = [
+        plain(shorten(safe_line(title), HEADING_CHARS), size="large", weight="bolder"),
+        text_block(f"{_number(total)} uppdrag {period_text(period)}", subtle=True, spacing="none"),
+        {"type": "FactSet", "facts": [{"title": status_text(c), "value": _number(counts.get(c, 0))} for c in ORDER],
+         "spacing": "medium"},
+    ]
+    if note:
+        body.append(plain(shorten(safe_line(note), PREVIEW_CHARS * 2), spacing="medium"))
+    actions: list[Element] = []
+    if link is not None:
+        body.append(text_block(
+            f"Länken till filen ({FORMAT_NAMES[link.format]}) gäller i {link.minutes} minuter och kan användas "
+            "en gång. Filen görs av uppgifterna som de är när du laddar ner den.", subtle=True, spacing="medium"))
+        actions.append({"type": "Action.OpenUrl", "title": f"Ladda ner ({FORMAT_NAMES[link.format]})",
+                        "url": link.url})
+    elif note is None:
+        body.append(text_block("Välj format för att få en länk till filen:", spacing="medium"))
+        actions += [submit(name, ExportFile(period, committee, fmt)) for fmt, name in FORMAT_NAMES.items()]
+    return adaptive_card(body, actions)
+
+
+def overview_card(period: Period, rows: Sequence[tuple[Committee, Mapping[StatusCategory, int]]],
+                  totals: Mapping[StatusCategory, int]) -> Card:
+    """Counts per committee and status for a period: a bar per committee (each status its
+    colour, icon and count) and a table with the same numbers; a committee's row opens its
+    status card. ``totals``: the assignments counted once each (a joint one is in the row of
+    each of its committees)."""
+    used = [c for c in ORDER if totals.get(c) or any(counts.get(c) for _, counts in rows)]
+    used = used or [StatusCategory.NOT_REPORTED]
+    body: list[Element] = [
+        text_block(f"Översikt {period.label}", size="large", weight="bolder"),
+        text_block(f"Uppdragen per nämnd och status, {period_text(period)}. Tryck på en nämnd för dess uppdrag.",
+                   subtle=True, spacing="none"),
+        text_block(" · ".join(status_text(c) for c in used), size="small", spacing="small"),
+    ]
+    for committee, counts in rows:
+        show = ShowStatus(StatusQuery(committees=(committee.abbreviation,), period=period))
+        segments = [{
+            "type": "Column", "width": counts[c], "style": _BAR_STYLES[c], "spacing": "none",
+            "items": [text_block(f"{c.icon} {counts[c]}", size="small", spacing="none")],
+        } for c in ORDER if counts.get(c)]
+        body.append({
+            "type": "ColumnSet", "spacing": "small",
+            "selectAction": submit(f"Visa {committee.abbreviation}", show),
+            "columns": [
+                {"type": "Column", "width": "60px",
+                 "items": [plain(committee.abbreviation, weight="bolder")], "verticalContentAlignment": "center"},
+                {"type": "Column", "width": "stretch", "items": [{"type": "ColumnSet", "columns": segments}]},
+                {"type": "Column", "width": "40px", "verticalContentAlignment": "center",
+                 "items": [text_block(_number(sum(counts.values())), horizontal="right")]},
+            ],
+        })
+    header = ["Nämnd", *(c.icon for c in used), "Totalt"]
+    table_rows = [{"type": "TableRow", "style": "emphasis",
+                   "cells": [{"type": "TableCell", "items": [text_block(h, weight="bolder", size="small")]}
+                             for h in header]}]
+    for committee, counts in rows:
+        show = ShowStatus(StatusQuery(committees=(committee.abbreviation,), period=period))
+        numbers = [_number(counts.get(c, 0)) for c in used] + [_number(sum(counts.values()))]
+        table_rows.append({"type": "TableRow", "cells": [
+            {"type": "TableCell", "selectAction": submit(f"Visa {committee.abbreviation}", show),
+             "items": [plain(committee.abbreviation, size="small", color="accent")]},
+            *({"type": "TableCell", "items": [text_block(n, size="small")]} for n in numbers),
+        ]})
+    table_rows.append({"type": "TableRow", "cells": [
+        {"type": "TableCell", "items": [text_block("Alla uppdrag", weight="bolder", size="small")]},
+        *({"type": "TableCell", "items": [text_block(_number(n), weight="bolder", size="small")]}
+          for n in [*(totals.get(c, 0) for c in used), sum(totals.values())]),
+    ]})
+    body.append({
+        "type": "Table", "spacing": "large", "firstRowAsHeader": True, "showGridLines": True, "gridStyle": "default",
+        "columns": [{"width": 3}, *({"width": 2} for _ in used), {"width": 2}],
+        "rows": table_rows,
+    })
+    body.append(text_block("Tabellens rubriker: " + " · ".join(status_text(c) for c in used) + ". Ett "
+                           "gemensamt uppdrag räknas hos var och en av sina nämnder, men en gång bland alla uppdrag.",
+                           size="small", subtle=True))
+    return adaptive_card(body)
 
 
 # --- the status update dialog ------------------------------------------------------------

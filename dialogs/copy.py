@@ -26,6 +26,7 @@ EXAMPLES: tuple[str, ...] = (
     "visa ej genomförda uppdrag",
     "KS uppdrag T1 2022",
     "hur går det med linjenätet?",
+    "översikt",
     "hjälp",
 )
 NOT_UNDERSTOOD = (

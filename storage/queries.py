@@ -179,6 +179,27 @@ def list_statuses(
     return StatusList(_by_ids(session, ids, period, period_row), sum(counts.values()), counts)
 
 
+def committee_counts(*, session: Session, period: Period,
+                     committees: Iterable[str] = ()) -> list[tuple[Committee, dict[StatusCategory, int]]]:
+    """Each committee (in the configured order; ``committees`` narrows them) with how many of
+    its assignments in ``period`` are in each category; committees without any are left out.
+    A joint assignment counts for each of its committees. One grouped query."""
+    period_row = _period_row(session, period)
+    counted = session.execute(
+        select(PeriodCommittee.committee_id, CurrentStatus.category, func.count())
+        .join(CurrentStatus, and_(CurrentStatus.period_id == PeriodCommittee.period_id,
+                                  CurrentStatus.assignment_id == PeriodCommittee.assignment_id))
+        .where(PeriodCommittee.period_id == (period_row.id if period_row is not None else -1))
+        .group_by(PeriodCommittee.committee_id, CurrentStatus.category))
+    by_committee: dict[int, dict[StatusCategory, int]] = {}
+    for committee_id, category, count in counted:
+        by_committee.setdefault(committee_id, {})[StatusCategory(category)] = count
+    wanted = {c.upper() for c in committees}
+    rows = session.exec(select(CommitteeRow).order_by(CommitteeRow.id)).all()
+    return [(_committee(row), by_committee[row.id]) for row in rows
+            if row.id in by_committee and (not wanted or row.abbreviation in wanted)]
+
+
 def count_statuses(*, session: Session, period: Period) -> int:
     """How many assignments ``period`` has (given for its year or reported in it)."""
     chosen = _filtered(period, _period_row(session, period), None, ()).subquery()

@@ -230,11 +230,29 @@ class SubscriptionRequest:
 
 
 @dataclass(frozen=True)
+class ExportRequest:
+    """The follow-up report as a file: "rapport T1 2022", "exportera KS-uppdragen till word"."""
+
+    period: Period | None = None  # None: the period a status question would show
+    committees: tuple[str, ...] = ()  # empty: every committee
+    format: str | None = None  # "docx", "md", "text"; None: the user chooses on the card
+
+
+@dataclass(frozen=True)
+class OverviewRequest:
+    """Counts per committee and status: "översikt", "hur går det för TN totalt?"."""
+
+    period: Period | None = None
+    committees: tuple[str, ...] = ()  # empty: every committee
+
+
+@dataclass(frozen=True)
 class Unknown:
     text: str
 
 
-Intent = StatusQuery | Help | Greeting | Thanks | Unknown | UpdateRequest | HistoryRequest | SubscriptionRequest
+Intent = (StatusQuery | Help | Greeting | Thanks | Unknown | UpdateRequest | HistoryRequest | SubscriptionRequest
+          | ExportRequest | OverviewRequest)
 
 
 @dataclass
@@ -267,6 +285,9 @@ def _understand(message: str, written: str, committees: tuple[Committee, ...], t
     request = parse_update(written, today=today)
     if request is not None:
         return request
+    report = _report_request(message, committees, today)
+    if report is not None:
+        return report
     if message and not message.strip("?¿ "):
         return Help()
     tokens, words = _split(message)
@@ -314,6 +335,49 @@ def _subscription(message: str, committees: tuple[Committee, ...]) -> Subscripti
             _, words = _split(message[match.end():])
             return SubscriptionRequest(action, _find_committees(words, committees))
     return None
+
+
+# The report as a file: a message that starts with "rapport(en)" ("rapport T1 2022", "visa hela
+# rapporten för KS"), or has a verb of exporting ("exportera", "ladda ner"), or names a file format
+# after "till", "som" or "i" ("…till word"). "rapporten om dagvatten" is a question, not a file.
+_REPORT_START = (r"^(?:(?:visa|ge mig|skapa|ta fram|gör|jag vill ha|kan jag få) )?(?:hela )?"
+                 r"(?:uppföljnings|tertial)?rapport(?:en)?(?!\w)(?! om)")
+_EXPORT_VERBS = r"exportera\w*|ladda (?:ner|hem)|(?:hämta|spara|skicka) (?:hela )?(?:uppföljnings)?rapport(?:en)?"
+EXPORT_FORMATS: tuple[tuple[str, str], ...] = (
+    ("docx", r"word\w*|docx"),
+    ("md", r"markdown|md"),
+    ("text", r"text(?:fil(?:en)?)?|txt"),
+)
+_FORMAT_AFTER = rf"(?:till|som|i|en|ett) (?:{'|'.join(pattern for _, pattern in EXPORT_FORMATS)})(?!\w)"
+_OVERVIEW_WORDS = r"översikt\w*|sammanfattning\w*|sammanställning\w*|summering\w*|totalt|statistik"
+
+
+def _report_request(message: str, committees: tuple[Committee, ...], today: date) -> Intent | None:
+    """An export or an overview, with the period and committees it names; None for other messages."""
+    folded = fold(message)
+    exports = bool(re.search(_REPORT_START, folded) or _mentions(_EXPORT_VERBS, folded)
+                   or _mentions(_FORMAT_AFTER, folded))
+    overview = not exports and _mentions(_OVERVIEW_WORDS, folded)
+    if not (exports or overview):
+        return None
+    _, words = _split(message)
+    fmt = None
+    if exports:
+        for name, pattern in EXPORT_FORMATS:
+            if _take(words, pattern):
+                fmt = fmt or name
+    period, year, _ = _find_period(words, today)
+    if period is None and year is not None:
+        period = latest_period(3, date(year, 12, 31)) if year < today.year else None
+    found = _find_committees(words, committees)
+    if exports:
+        return ExportRequest(period, found, fmt)
+    return OverviewRequest(period, found)
+
+
+def _mentions(pattern: str, folded: str) -> bool:
+    """``pattern`` as whole words anywhere in the message, punctuation around it or not."""
+    return re.search(rf"(?<!\w)(?:{pattern})(?!\w)", folded) is not None
 
 
 def _clean_message(text: str) -> str:

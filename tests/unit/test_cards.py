@@ -17,24 +17,27 @@ from dialogs.actions import Origin, ShowStatus, parse
 from dialogs.cards import (
     MAX_CARD_BYTES,
     PAGE_SIZE,
+    DownloadLink,
     ask_action,
     assignment_card,
     card_size,
     help_card,
     notification_card,
+    overview_card,
+    report_card,
     status_list_card,
     suggestions_card,
     welcome_card,
 )
 from dialogs.language.understand import MAX_LENGTH, StatusQuery
-from domain.committees import load_committees
+from domain.committees import Committee, load_committees
 from domain.periods import Period
 from domain.records import AssignmentStatus
 from domain.report_format import parse_report
 from domain.rules import NotificationKind
 from domain.statuses import StatusCategory
 from tests.cardcheck import assert_valid, schema_errors, structural_errors
-from tests.seen import lines, of_type
+from tests.seen import lines, of_type, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "storage" / "demo" / "uppdrag-T1-2022.txt"
@@ -179,13 +182,46 @@ def _cards() -> dict[str, Callable[[], dict]]:
         "welcome": lambda: welcome_card(EXAMPLES),
         "suggestions": lambda: suggestions_card("Jag hittade inga uppdrag för ”purpel flagg”.", EXAMPLES),
         "suggestions without examples": lambda: suggestions_card("Jag förstod inte.", []),
+        "report: choose a format": lambda: report_card(
+            title="Uppföljning av uppdrag T1 2022, Tekniska nämnden (TN)", period=T1,
+            counts={StatusCategory.ON_TRACK: 3}, committee="TN"),
+        "report: a link": lambda: report_card(
+            title="Uppföljning av uppdrag T1 2022", period=T1, counts={StatusCategory.DONE: 1}, committee=None,
+            link=DownloadLink("https://uppdrag.kommun.se/exports/abc", "docx", 15)),
+        "report: in a channel": lambda: report_card(
+            title="Uppföljning av uppdrag T1 2022", period=T1, counts={}, committee=None,
+            note="Filen får du i vår personliga chatt."),
+        "overview: the seed": lambda: overview_card(T1, SEED_ROWS, {StatusCategory.DONE: 1, StatusCategory.ON_TRACK: 7}),
+        "overview: fifteen committees": lambda: overview_card(T1, fifteen_committees(),
+                                                              dict.fromkeys(StatusCategory, 40)),
     }
     for item in seed():
         cards[f"detail: seed {item.assignment_id}"] = lambda item=item: assignment_card(item)
     return cards
 
 
+SEED_ROWS = [(Committee("KS", "Kommunstyrelsen"), {StatusCategory.DONE: 1, StatusCategory.ON_TRACK: 3}),
+             (Committee("TN", "Tekniska nämnden"), {StatusCategory.ON_TRACK: 3})]
+
+
+def fifteen_committees() -> list:
+    """A large municipality: fifteen committees, every status, three- and four-digit counts."""
+    return [(Committee(f"N{i:02d}", f"Nämnd {i}"), {c: 1000 + 7 * i + j for j, c in enumerate(StatusCategory)})
+            for i in range(15)]
+
+
 CARDS = _cards()
+
+
+def test_the_overview_of_fifteen_committees_stays_well_under_the_message_limit() -> None:
+    card = overview_card(T1, fifteen_committees(), dict.fromkeys(StatusCategory, 40))
+    assert card_size(card) < 80_000
+    rows = [r for r in walk(card) if r.get("type") == "TableRow"]
+    assert len(rows) == 1 + 15 + 1  # header, the committees, all assignments
+    # Every committee row's numbers appear in its bar too (the chart and the table agree).
+    for row, (committee, counts) in zip(rows[1:-1], fifteen_committees()):
+        numbers = [b["text"] for cell in row["cells"][1:] for b in walk(cell) if b.get("type") == "TextBlock"]
+        assert numbers == [f"{n:,}".replace(",", "\u00a0") for n in [*counts.values(), sum(counts.values())]]
 
 
 @pytest.mark.parametrize("name", CARDS)

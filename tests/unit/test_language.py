@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 
 from dialogs.language.understand import (
+    ExportRequest,
     Greeting,
     Help,
+    OverviewRequest,
     StatusQuery,
     Thanks,
     Unknown,
@@ -357,3 +359,33 @@ def test_from_data_keeps_good_values_and_drops_bad_ones() -> None:
     assert StatusQuery.from_data(data) == Q(
         "TN", "KS", categories=DONE | NOT_REPORTED, text="linjenätet"
     )
+
+
+T1_2022 = Period(2022, 1)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("rapport T1 2022", ExportRequest(T1_2022)),
+    ("Rapporten för T1 2022", ExportRequest(T1_2022)),
+    ("exportera KS-uppdragen för T1 2022 till word", ExportRequest(T1_2022, ("KS",), "docx")),
+    ("hela rapporten som markdown", ExportRequest(format="md")),
+    ("kan jag få rapporten för KS som text?", ExportRequest(committees=("KS",), format="text")),
+    ("ladda ner tn:s uppdrag i word", ExportRequest(committees=("TN",), format="docx")),
+    ("Exportera till Word!", ExportRequest(format="docx")),
+    ("uppföljningsrapport delår 2022", ExportRequest(Period(2022, 2))),
+    ("översikt", OverviewRequest()),
+    ("sammanfattning T1 2022", OverviewRequest(T1_2022)),
+    ("hur går det för TN totalt?", OverviewRequest(committees=("TN",))),
+    ("visa översikten, tack", OverviewRequest()),
+    ("statistik för ks och san t2 2022", OverviewRequest(Period(2022, 2), ("KS", "SAN"))),
+])
+def test_the_report_and_the_overview(message: str, expected: object) -> None:
+    assert understand(message, COMMITTEES, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "rapporten om dagvatten", "delårsrapporten 2022", "visa rapporter för TN", "vem rapporterade dagvatten",
+    "rapportera dagvatten som genomfört",
+])
+def test_report_words_in_other_questions_are_no_export(message: str) -> None:
+    assert not isinstance(understand(message, COMMITTEES, today=TODAY), ExportRequest | OverviewRequest)
