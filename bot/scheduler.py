@@ -3,7 +3,8 @@
 Each morning at ``NOTIFY_AT`` (Europe/Stockholm): the period-start notifications and
 reminders due today. Every five minutes: deliveries waiting for a retry. Each night:
 processed-activity ids older than ``ACTIVITY_RETENTION_DAYS`` are forgotten, and with
-``AUTHOR_RETENTION_DAYS`` set, who wrote the reports older than that.
+``AUTHOR_RETENTION_DAYS`` set, who wrote the reports older than that; download links a day
+after they expired.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.container import Container
 from bot.notify import drain, run_due
 from domain.clock import TIME_ZONE
-from storage import bot_state, queries
+from storage import bot_state, exports, queries
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def create_scheduler(container: Container) -> AsyncIOScheduler:
     async def housekeeping() -> None:
         await prune_activities(container)
         await forget_authors(container)
+        await container.db.run(exports.forget_links, older_than=timedelta(days=1))
 
     scheduler = AsyncIOScheduler(timezone=TIME_ZONE)
     scheduler.add_job(daily, CronTrigger(hour=hour, minute=minute, timezone=TIME_ZONE),

@@ -79,3 +79,16 @@ def test_status_and_update_in_the_playground(page, screenshots, tmp_path, monkey
     expect(notice).to_contain_text("Sista dag att rapportera")
     expect(notice.get_by_role("button", name="Uppdatera status")).to_have_count(3)
     page.screenshot(path=screenshots / "screenshot-notification.png")
+
+    # The overview: a bar per committee and a table with the same numbers; a row opens its committee.
+    page.locator('[contenteditable="true"][role="textbox"]').click()
+    page.keyboard.type("översikt T1 2022")
+    page.get_by_role("button", name="Send Message").click()
+    overview = cards.filter(has_text="Översikt T1 2022").last
+    expect(overview).to_contain_text("Alla uppdrag")
+    expect(overview.locator("[role='table'], table, .ac-table").first).to_be_visible()
+    overview.scroll_into_view_if_needed()
+    overview.screenshot(path=screenshots / "screenshot-overview.png")
+    overview.get_by_text("SAN", exact=True).first.click()
+    san_card = cards.filter(has_text="Social- och arbetsmarknadsnämnden").last
+    expect(san_card).to_contain_text("överservering")
