@@ -18,60 +18,27 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from domain.committees import load_committees  # noqa: E402
-from domain.records import AssignmentStatus  # noqa: E402
+from domain.clock import FixedClock  # noqa: E402
+from domain.periods import Period  # noqa: E402
 from domain.report_export import ExportedReport  # noqa: E402
-from domain.report_format import parse_report  # noqa: E402
-from domain.statuses import StatusCategory  # noqa: E402
 from domain.word_report import to_docx  # noqa: E402
+from storage import exports  # noqa: E402
+from storage.bootstrap import prepare_database  # noqa: E402
+from storage.gateway import Database  # noqa: E402
 
-SEED = REPO / "storage" / "demo" / "uppdrag-T1-2022.txt"
 OUT = REPO / "docs" / "word-report-page1.png"
 MADE_AT = datetime(2022, 5, 10, 12, 30, tzinfo=timezone.utc)
-REPORTERS = ("Anna Andersson", "Erik Lindqvist", "Sara Nilsson")
 
 
-def demo_report() -> ExportedReport:
-    """The demo report T1 2022, with reporters on the assignments and one not yet reported."""
-    committees = load_committees()
-    by_code = {c.abbreviation: c for c in committees}
-    parsed = parse_report(SEED.read_text("utf-8"), committees=committees)
-    period = parsed.period
-    statuses = [
-        AssignmentStatus(
-            assignment_id=index,
-            title=item.title,
-            committees=tuple(by_code[c] for c in item.committees),
-            lead_committee=by_code[item.lead_committee] if item.lead_committee else None,
-            year=period.year,
-            period=period,
-            category=item.category,
-            sentence=item.status_sentence,
-            comment=item.comment,
-            author=REPORTERS[index % len(REPORTERS)],
-            reported_at=datetime(2022, 5, 2 + index % 6, 7 + index, 5, tzinfo=timezone.utc),
-        )
-        for index, item in enumerate(parsed.items)
-    ]
-    statuses.append(AssignmentStatus(
-        assignment_id=len(statuses),
-        title="Ta fram en plan för fler trygghetsboenden",
-        committees=(by_code["VON"],),
-        lead_committee=None,
-        year=period.year,
-        period=period,
-        category=StatusCategory.NOT_REPORTED,
-        sentence=None,
-        comment=None,
-    ))
-    return ExportedReport(
-        municipality="Östersunds kommun",
-        period=period,
-        committee=None,
-        committees=tuple(committees),
-        statuses=tuple(statuses),
-        made_at=MADE_AT,
-    )
+def demo_report(directory: Path) -> ExportedReport:
+    """The demo report T1 2022 as the bot exports it: the demo data in a new SQLite database."""
+    db = Database.connect(f"sqlite:///{directory / 'demo.db'}", FixedClock(MADE_AT))
+    try:
+        prepare_database(db, committees_file=None, demo_data=True)
+        return db.run_sync(exports.exported_report, period=Period(2022, 1), committee=None,
+                           municipality="Östersunds kommun")
+    finally:
+        db.dispose()
 
 
 def main() -> int:
@@ -80,9 +47,9 @@ def main() -> int:
     if not soffice or not pdftoppm:
         print("needs soffice (LibreOffice) and pdftoppm (poppler-utils) on PATH", file=sys.stderr)
         return 1
-    report = demo_report()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        report = demo_report(work)
         source = work / report.filename("docx")
         source.write_bytes(to_docx(report))
         subprocess.run(
