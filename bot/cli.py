@@ -313,7 +313,8 @@ def _export(container: Container, args) -> int:
 
 def _import(container: Container, args) -> int:
     try:
-        result = import_file(container.db, args.file, period=args.period)
+        # The municipality's name is a page header of a PDF report, even on a one-page one.
+        result = import_file(container.db, args.file, period=args.period, noise=(container.settings.municipality,))
     except (ReportFormatError, OSError) as exc:
         reason = exc if isinstance(exc, ReportFormatError) else f"cannot read {args.file}: {exc.strerror}"
         print(f"import failed, nothing was imported: {reason}", file=sys.stderr)

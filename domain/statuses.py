@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 from domain.text import fold
 
@@ -124,6 +125,7 @@ _ANSWERS: tuple[tuple[re.Pattern[str], StatusCategory], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=4096)  # a report asks of every line, and most lines are asked twice
 def classify(sentence: str) -> StatusCategory | None:
     """The category of a status sentence as written in a report, or None.
 

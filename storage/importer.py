@@ -1,12 +1,21 @@
-"""Import a published follow-up report into the database, in one transaction."""
+"""Import a published follow-up report into the database, in one transaction.
+
+A report file is UTF-8 text or a PDF (known by its "%PDF-" header in the first KiB, as
+PDF readers do, whatever its name). A PDF's pages' text, read with pypdf and joined by
+newlines, is parsed exactly as text (domain.report_format drops the pages' headers and
+footers).
+"""
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Sequence
 
+from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from domain.periods import Period
@@ -115,25 +124,66 @@ def _link_committees(session: Session, items, ids: dict[str, int], committee_ids
 
 
 def import_text(
-    db: Database, text: str, *, filename: str, period: Period | None = None
+    db: Database, text: str, *, filename: str, period: Period | None = None,
+    noise: Sequence[str] = (),
 ) -> ImportResult:
-    """Parse and import; raises ReportFormatError before anything is written."""
+    """Parse and import; raises ReportFormatError before anything is written.
+
+    ``noise``: known page header and footer texts to drop (see ``parse_report``).
+    """
     with db.session() as session:
         committees = queries.list_committees(session=session)
-        report = parse_report(text, committees=committees, filename=filename, period=period)
+        report = parse_report(text, committees=committees, filename=filename, period=period,
+                              noise=noise)
         result = import_report(session=session, report=report, source=filename)
     if result.assignments_created + result.reports_added >= ANALYZE_AFTER:
         refresh_statistics(db.engine)  # so that the planner knows the tables' new sizes at once
     return result
 
 
-def import_file(db: Database, path: str | Path, *, period: Period | None = None) -> ImportResult:
+def import_file(
+    db: Database, path: str | Path, *, period: Period | None = None, noise: Sequence[str] = ()
+) -> ImportResult:
+    """Import a report file, text or PDF; raises ReportFormatError (or OSError) before
+    anything is written."""
     path = Path(path)
+    return import_text(db, read_report(path), filename=str(path), period=period, noise=noise)
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def read_report(path: Path) -> str:
+    """The text of a report file: a PDF's pages' text joined by newlines, or UTF-8 text."""
+    data = path.read_bytes()
+    if PDF_MAGIC in data[:1024]:
+        return _pdf_text(str(path), data)
+    if path.suffix.lower() == ".pdf":
+        raise ReportFormatError(str(path), 1, "the file is not a PDF (it does not start with %PDF-)")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReportFormatError(str(path), 1, f"the file is not UTF-8 text ({exc.reason})") from exc
-    return import_text(db, text, filename=str(path), period=period)
+
+
+def _pdf_text(filename: str, data: bytes) -> str:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):  # "" opens a PDF locked for editing only
+            raise ReportFormatError(
+                filename, 1, "the PDF is password-protected; save it without a password and import it again")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ReportFormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — pypdf fails in many ways on a damaged file
+        log.info("Cannot read PDF %s: %r", filename, exc)
+        raise ReportFormatError(
+            filename, 1, f"the PDF cannot be read, it may be damaged ({type(exc).__name__}: {exc})") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ReportFormatError(
+            filename, 1, "the PDF has no text to read (a scanned image?); import the report as text")
+    return text
 
 
 def load_demo_data(db: Database) -> ImportResult | None:
