@@ -13,6 +13,7 @@ import json
 import ssl
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -84,8 +85,11 @@ class FakeConnector:
             "/v3/conversations/{conversation_id}/activities/{activity_id}", self._send
         )
         self.app.router.add_get("/v3/conversations/{conversation_id}/members/{member_id}", self._member)
-        self.app.router.add_get("/openid/.well-known/openidconfiguration", self._openid)
-        self.app.router.add_get("/openid/keys", self._keys)
+        # The SDK caches signing keys by metadata URL for the whole process; a later connector on
+        # a reused port must not be served an earlier one's keys, so each has a path of its own.
+        self._openid_path = f"/openid/{uuid.uuid4().hex}"
+        self.app.router.add_get(f"{self._openid_path}/.well-known/openidconfiguration", self._openid)
+        self.app.router.add_get(f"{self._openid_path}/keys", self._keys)
 
     @contextmanager
     def serving(self) -> Iterator["FakeConnector"]:
@@ -99,7 +103,7 @@ class FakeConnector:
 
     @property
     def openid_url(self) -> str:
-        return f"{self.base_url}/openid/.well-known/openidconfiguration"
+        return f"{self.base_url}{self._openid_path}/.well-known/openidconfiguration"
 
     @web.middleware
     async def _check_token(self, request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
@@ -147,7 +151,7 @@ class FakeConnector:
         return web.json_response(
             {
                 "issuer": ISSUER,
-                "jwks_uri": f"{self.base_url}/openid/keys",
+                "jwks_uri": f"{self.base_url}{self._openid_path}/keys",
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "token_endpoint_auth_methods_supported": ["private_key_jwt"],
             }
