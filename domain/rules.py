@@ -30,6 +30,13 @@ def allowed_categories(period: Period) -> list[StatusCategory]:
 class NotificationKind(str, Enum):
     OPENING = "opening"  # reporting for a period has opened
     REMINDER = "reminder"  # the deadline is near: what is still unreported
+    READY = "ready"  # to approvers: a committee's report is ready for approval
+    RETURNED = "returned"  # to reporters: their committee's report was sent back, with a comment
+    DIGEST = "digest"  # to approvers, daily: what is ready to approve
+
+
+#: What `uppdragsbot notify` and the daily schedule send for a period.
+PERIOD_KINDS = (NotificationKind.OPENING, NotificationKind.REMINDER)
 
 
 @dataclass(frozen=True)

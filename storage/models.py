@@ -156,11 +156,12 @@ class Reporter(SQLModel, table=True):
     """Who may update assignment statuses: a principal per committee, or "*" for all."""
 
     __tablename__ = "reporter"
-    __table_args__ = (UniqueConstraint("principal", "committee", name="uq_reporter_principal_committee"),)
+    __table_args__ = (UniqueConstraint("principal", "committee", "role", name="uq_reporter_principal_committee_role"),)
 
     id: int | None = Field(default=None, primary_key=True)
     principal: str = Field(max_length=300)  # lowercased Entra object id or UPN
     committee: str = Field(max_length=16)  # a committee abbreviation, or "*"
+    role: str = Field(default="reporter", max_length=16)  # "reporter" ("*": an admin) or "approver"
     display_name: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
@@ -192,14 +193,18 @@ class Notification(SQLModel, table=True):
 
     __tablename__ = "notification"
     __table_args__ = (
-        UniqueConstraint("year", "term", "kind", "conversation_id", name="uq_notification_period_kind_conversation"),
+        UniqueConstraint("year", "term", "kind", "topic", "conversation_id",
+                         name="uq_notification_period_kind_topic_conversation"),
         Index("ix_notification_claimable", "status", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     year: int
     term: int
-    kind: str = Field(max_length=20)  # "opening" | "reminder"
+    kind: str = Field(max_length=20)  # domain.rules.NotificationKind
+    # What within the kind: "" for the period's opening and reminder; the committee and the
+    # move for a report sent back or ready; the day for an approver's digest.
+    topic: str = Field(default="", max_length=100)
     conversation_id: str = Field(max_length=400)
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="queued", max_length=20)
@@ -242,3 +247,38 @@ class DownloadLink(SQLModel, table=True):
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
     used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class CommitteeReportRow(SQLModel, table=True):
+    """A committee's report for a period: its state (domain.approval), changed only from the
+    state a move starts in (compare and set), so that of two approvers one wins."""
+
+    __tablename__ = "committee_report"
+
+    committee: str = Field(max_length=16, primary_key=True)
+    year: int = Field(primary_key=True)
+    term: int = Field(primary_key=True)
+    state: str = Field(max_length=16)
+    changed_by_id: str | None = Field(default=None, max_length=200)
+    changed_by: str | None = Field(default=None, max_length=200)
+    changed_at: datetime = Field(sa_type=DateTime(timezone=True))
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class CommitteeReportEvent(SQLModel, table=True):
+    """Every move of a committee's report, never changed: the history."""
+
+    __tablename__ = "committee_report_event"
+    __table_args__ = (Index("ix_committee_report_event_report", "committee", "year", "term", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee: str = Field(max_length=16)
+    year: int
+    term: int
+    move: str = Field(max_length=16)
+    from_state: str = Field(max_length=16)
+    to_state: str = Field(max_length=16)
+    actor_id: str | None = Field(default=None, max_length=200)
+    actor: str | None = Field(default=None, max_length=200)
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))

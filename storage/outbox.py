@@ -80,11 +80,13 @@ def enqueue(
     kind: str,
     items: Sequence[tuple[str, dict]],
     now: datetime | None = None,
+    topic: str = "",
 ) -> int:
-    """Queue ``(conversation_id, payload)`` items for ``period`` and ``kind``; returns how many were new.
+    """Queue ``(conversation_id, payload)`` items for ``period``, ``kind`` and ``topic``; returns
+    how many were new.
 
-    An item whose (period, kind, conversation) is queued already, whatever its status, is
-    left alone (its payload is not replaced). ``now``: when they may be sent (default: now).
+    An item whose (period, kind, topic, conversation) is queued already, whatever its status,
+    is left alone (its payload is not replaced). ``now``: when they may be sent (default: now).
     """
     known = [k.value for k in NotificationKind]
     if kind not in known:
@@ -102,6 +104,7 @@ def enqueue(
             "year": period.year,
             "term": period.term,
             "kind": kind,
+            "topic": topic,
             "conversation_id": conversation_id,
             "payload": payload,
             "status": QUEUED,
@@ -115,7 +118,7 @@ def enqueue(
         statement = (
             dialect_insert(session, Notification)
             .values(values[start : start + _INSERT_CHUNK])
-            .on_conflict_do_nothing(index_elements=["year", "term", "kind", "conversation_id"])
+            .on_conflict_do_nothing(index_elements=["year", "term", "kind", "topic", "conversation_id"])
             .returning(Notification.id)  # only the rows inserted
         )
         new_ids.extend(session.execute(statement).scalars().all())

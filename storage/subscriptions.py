@@ -10,7 +10,7 @@ subscribed to anything by default). Only active conversations receive anything.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
@@ -107,8 +107,17 @@ def recipients(*, session: Session, committees: Sequence[str] | None = None) -> 
     return result
 
 
-def _reporter_defaults(session: Session) -> list[tuple[str, dict, str]]:
-    """(conversation id, reference, committee) for reporters in an active personal chat."""
+def personal_conversations(*, session: Session, principals: Iterable[str]) -> dict[str, list[str]]:
+    """principal -> the active personal chats (conversation ids, sorted) whose user's Entra
+    object id is that principal (compared lowercased; principals that are UPNs find none)."""
+    wanted = {p.strip().lower() for p in principals if p and p.strip()}
+    if not wanted:
+        return {}
+    return {user: sorted(c for c, _ in chats) for user, chats in _personal_chats(session).items() if user in wanted}
+
+
+def _personal_chats(session: Session) -> dict[str, list[tuple[str, dict]]]:
+    """Entra object id (lowercased) -> its active personal chats (conversation id, reference)."""
     personal = session.exec(
         select(Conversation.conversation_id, Conversation.reference).where(
             Conversation.active.is_(True),
@@ -121,11 +130,18 @@ def _reporter_defaults(session: Session) -> list[tuple[str, dict, str]]:
         object_id = user.get("aadObjectId") or user.get("aad_object_id")
         if isinstance(object_id, str) and object_id.strip():
             by_user[object_id.strip().lower()].append((conversation_id, reference))
+    return by_user
+
+
+def _reporter_defaults(session: Session) -> list[tuple[str, dict, str]]:
+    """(conversation id, reference, committee) for reporters in an active personal chat."""
+    by_user = _personal_chats(session)
     if not by_user:
         return []
     granted = session.exec(
         select(Reporter.principal, Reporter.committee).where(
-            Reporter.principal.in_(sorted(by_user)), Reporter.committee != ALL_COMMITTEES
+            Reporter.principal.in_(sorted(by_user)), Reporter.committee != ALL_COMMITTEES,
+            Reporter.role == "reporter",
         )
     ).all()
     return [

@@ -139,7 +139,7 @@ def test_due_refuses_a_negative_reminder() -> None:
 
 
 def test_notification_kinds_are_the_stored_words() -> None:
-    assert [kind.value for kind in NotificationKind] == ["opening", "reminder"]
+    assert [kind.value for kind in NotificationKind] == ["opening", "reminder", "ready", "returned", "digest"]
     assert NotificationKind("reminder") is REMINDER
     assert OPENING == "opening"
 
