@@ -24,12 +24,14 @@ from bot.server import serve_workers
 from bot.notify import notify, run_due
 from bot.settings import Settings, SettingsError
 from manifest.build import write_package
-from domain.clock import Clock
+from domain.approval import CommitteeReport, ReportState
+from domain.clock import Clock, local
 from domain.periods import Period, PeriodError
 from domain.report_format import ReportFormatError
-from domain.rules import NotificationKind
+from domain.rules import PERIOD_KINDS
 from domain.report_export import FORMATS, render
-from storage import calendar, exports, outbox, queries, reporters
+from domain.statuses import StatusCategory
+from storage import approvals, calendar, exports, outbox, queries, reporters
 from storage.importer import import_file
 
 
@@ -47,33 +49,50 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2022-09-01") from exc
 
 
+ROLES_HELP = """roles, per committee:
+  reporter  updates the committee's assignments and marks its report ready
+  approver  approves the committee's ready report or sends it back
+"*" as the committee: a reporter for "*" is an admin (may do everything for
+every committee, and reopen an approved report); an approver for "*" is an
+approver for every committee."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="uppdragsbot", description="Uppdragsboten for Microsoft Teams")
     parser.add_argument("--env-file", default=".env", help="dotenv file to read (default: .env)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="migrate the database and start the bot")
     sub.add_parser("migrate", help="upgrade the database schema and load the committee list")
-    rep = sub.add_parser("reporters", help="who may update which committee's assignments")
+    rep = sub.add_parser(
+        "reporters", help="who may report for (update) or approve which committee's assignments",
+        description=ROLES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     rep_sub = rep.add_subparsers(dest="action", required=True)
-    for action, text in (("add", "allow a person to report for a committee"),
-                         ("remove", "take the right away")):
-        cmd = rep_sub.add_parser(action, help=text)
+    for action, text in (("add", "give a person a role for a committee"),
+                         ("remove", "take a person's role for a committee away")):
+        cmd = rep_sub.add_parser(action, help=text, description=f"{text[0].upper()}{text[1:]}.\n\n{ROLES_HELP}",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("principal", help="Entra object id or UPN (anna.andersson@kommun.se)")
-        cmd.add_argument("committee", help='committee abbreviation, e.g. TN, or "*" for an admin')
+        cmd.add_argument("committee", help='committee abbreviation, e.g. TN, or "*": as reporter an admin, '
+                                           'as approver an approver for every committee')
         if action == "add":
             cmd.add_argument("--name", help="display name")
-    lst = rep_sub.add_parser("list", help="list reporters")
-    lst.add_argument("committee", nargs="?", help="only this committee")
+        cmd.add_argument("--role", choices=reporters.ROLES, default=reporters.REPORTER,
+                         help="reporter: updates the committee's assignments and marks its report ready; "
+                              "approver: approves the report or sends it back (default: reporter)")
+    lst = rep_sub.add_parser("list", help="list reporters, approvers and admins with their roles",
+                             description=ROLES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lst.add_argument("committee", nargs="?",
+                     help='only this committee ("*": the admins and the approvers for every committee)')
     note = sub.add_parser("notify", help="send the period-start notification or the reminder now")
     which = note.add_mutually_exclusive_group(required=True)
     which.add_argument("--period", type=_period, help='e.g. "T2 2022"')
     which.add_argument("--due", action="store_true",
                        help="what the daily scheduler sends: everything due today (for cron)")
-    note.add_argument("--kind", choices=[k.value for k in NotificationKind], default="opening")
+    note.add_argument("--kind", choices=[k.value for k in PERIOD_KINDS], default="opening")
     note.add_argument("--dry-run", action="store_true", help="only show who would get what")
     log = sub.add_parser("notifications", help="the delivery log of a period's notifications")
     log.add_argument("--period", type=_period, required=True)
-    per = sub.add_parser("periods", help="the reporting calendar")
+    per = sub.add_parser("periods", help="the reporting calendar, and how far each committee has closed a period")
     per_sub = per.add_subparsers(dest="action", required=True)
     per_list = per_sub.add_parser("list", help="show when reporting opens and closes")
     per_list.add_argument("--year", type=int)
@@ -81,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     per_set.add_argument("period", type=_period)
     per_set.add_argument("--opens", type=_date, help="YYYY-MM-DD")
     per_set.add_argument("--deadline", type=_date, help="YYYY-MM-DD")
+    per_status = per_sub.add_parser(
+        "status", help="each committee's report for a period: open, ready or approved, and how much is reported")
+    per_status.add_argument("--period", type=_period, required=True, help='e.g. "T2 2023"')
     sub.add_parser("check", help="check the configuration and the database before traffic arrives (exit 1 on errors)")
     man = sub.add_parser("manifest", help="build the Teams app package (manifest.json and icons, validated)")
     man.add_argument("--out", default="appPackage.zip", help="the zip to write (default: appPackage.zip)")
@@ -151,28 +173,51 @@ def _migrate(container: Container, args) -> int:
 
 def _reporters(container: Container, args) -> int:
     with container.db.session() as session:
-        if args.action == "list":
-            rows = reporters.list_reporters(session=session, committee=args.committee)
-            for row in rows:
-                name = f" ({row.display_name})" if row.display_name else ""
-                print(f"{row.committee}\t{row.principal}{name}")
-            if not rows:
-                print("no reporters")
-            return 0
         try:
+            committee = _committee_or_all(session, args.committee) if args.committee is not None else None
+            if args.action == "list":
+                return _list_reporters(reporters.list_reporters(session=session, committee=committee), committee)
+            principal = args.principal.strip().lower()
+            if not principal:
+                raise ValueError("the principal is empty")
             if args.action == "add":
-                changed = reporters.add_reporter(
-                    session=session, principal=args.principal, committee=args.committee, display_name=args.name
-                )
+                changed = reporters.add_reporter(session=session, principal=principal, committee=committee,
+                                                 display_name=args.name, role=args.role)
             else:
-                changed = reporters.remove_reporter(
-                    session=session, principal=args.principal, committee=args.committee
-                )
-        except reporters.UnknownCommittee as exc:
+                changed = reporters.remove_reporter(session=session, principal=principal, committee=committee,
+                                                    role=args.role)
+        except ValueError as exc:  # an unknown committee, an empty principal
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    verb = {"add": ("added", "already a reporter"), "remove": ("removed", "was not a reporter")}[args.action]
-    print(f"{args.principal} {verb[0] if changed else verb[1]} for {args.committee}")
+    grant = _grant(args.role, committee)
+    if args.action == "add":
+        print(f"{principal} is now {grant}" if changed else f"{principal} is already {grant}")
+    else:
+        print(f"{principal} is no longer {grant}" if changed else f"{principal} was not {grant}")
+    return 0
+
+
+def _committee_or_all(session, committee: str) -> str:
+    """"*", or the committee as the committee table spells it (UnknownCommittee otherwise)."""
+    if committee.strip() == reporters.ALL_COMMITTEES:
+        return reporters.ALL_COMMITTEES
+    return reporters.canonical_committee(session, committee)
+
+
+def _grant(role: str, committee: str) -> str:
+    """"a reporter for TN", "an admin", "an approver for every committee"."""
+    if committee != reporters.ALL_COMMITTEES:
+        return f"{'an' if role == reporters.APPROVER else 'a'} {role} for {committee}"
+    return "an admin (every committee)" if role == reporters.REPORTER else "an approver for every committee"
+
+
+def _list_reporters(rows: list[reporters.ReporterRecord], committee: str | None) -> int:
+    """One line each: committee, role ("admin" for a "*" reporter), principal (name)."""
+    for row in rows:
+        name = f" ({row.display_name})" if row.display_name else ""
+        print(f"{row.committee}\t{'admin' if row.is_admin else row.role}\t{row.principal}{name}")
+    if not rows:
+        print(f"no reporters or approvers{' for ' + committee if committee else ''}")
     return 0
 
 
@@ -225,6 +270,8 @@ def _notifications(container: Container, args) -> int:
 
 
 def _periods(container: Container, args) -> int:
+    if args.action == "status":
+        return _period_status(container, args.period)
     with container.db.session() as session:
         if args.action == "set":
             try:
@@ -239,6 +286,38 @@ def _periods(container: Container, args) -> int:
     for row in rows:
         print(f"{row.period.label}\tends {row.ends_on}\topens {row.opens_on}\tdeadline {row.deadline}")
     return 0
+
+
+def _period_status(container: Container, period: Period) -> int:
+    """A line per committee with assignments in ``period``: its report's state (who moved it
+    last, and when), how many of its assignments are reported and how many not."""
+    with container.db.session() as session:
+        counted = queries.committee_counts(session=session, period=period)
+        states = approvals.reports(session=session, period=period,
+                                   committees=[c.abbreviation for c, _ in counted])
+    if not counted:
+        print(f"error: no assignments in {period.label}", file=sys.stderr)
+        return 1
+    tally = {state: 0 for state in ReportState}
+    for committee, counts in counted:
+        report = states.get(committee.abbreviation, CommitteeReport(committee.abbreviation, period))
+        tally[report.state] += 1
+        unreported = counts.get(StatusCategory.NOT_REPORTED, 0)
+        reported = sum(counts.values()) - unreported
+        print(f"{committee.abbreviation}\t{_state(report)}\treported {reported}\tunreported {unreported}")
+    print(f"{period.label}: {len(counted)} committees, "
+          + ", ".join(f"{n} {state.name.lower()}" for state, n in tally.items()))
+    return 0
+
+
+def _state(report: CommitteeReport) -> str:
+    """"Godkänd (Bo Berg 2023-09-12)"; an open report that was sent back or reopened gets the
+    comment too: 'Öppen för rapportering (Bo Berg 2023-09-12: "Fyll i KS-delen")'."""
+    if report.at is None:
+        return report.state.label
+    who = " ".join(filter(None, [report.by, local(report.at).date().isoformat()]))
+    comment = f': "{report.comment}"' if report.state is ReportState.OPEN and report.comment else ""
+    return f"{report.state.label} ({who}{comment})"
 
 
 def _checked(settings: Settings, clock: Clock | None, *, schema: bool, token: bool = False) -> bool:
