@@ -1,8 +1,18 @@
-"""Period-start notifications and reminders: plan into the outbox, then deliver from it.
+"""Proactive messages: plan into the outbox, then deliver from it (dialogs.notifications
+says what each one tells whom).
 
-Every (period, kind, recipient) is one outbox row before anything is sent; delivery claims
-rows (SKIP LOCKED on PostgreSQL), so several instances, a second ``notify`` run or a process
-killed halfway never send a notification twice, and what is left is picked up later.
+- ``notify``: a period's start notification or reminder, to the committees' subscribers
+  (``uppdragsbot notify``, and ``run_due`` each morning for what is due today);
+- ``queue_digest``: each morning, to every approver in a personal chat with the bot, the
+  reports ready for them to approve (topic: the day, so it is queued once a day however many
+  instances run the schedule);
+- the messages about a committee's report marked ready or sent back are queued by the chat
+  in the move's own transaction (dialogs.notifications.queue_ready / queue_returned);
+- ``drain`` delivers whatever is queued.
+
+Every (period, kind, topic, recipient) is one outbox row before anything is sent; delivery
+claims rows (SKIP LOCKED on PostgreSQL), so several instances, a second ``notify`` run or a
+process killed halfway never send a notification twice, and what is left is picked up later.
 """
 
 from __future__ import annotations
@@ -12,12 +22,12 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.delivery import Deliverer, Outgoing
-from dialogs.notifications import plan
+from dialogs.notifications import plan, plan_digest
 from domain.clock import today
-from domain.periods import Period
+from domain.periods import Period, period_containing
 from domain.rules import NotificationKind
 from storage import calendar, conversations, outbox
 from storage.db import now
@@ -49,6 +59,24 @@ def _queue(*, session, period: Period, kind: NotificationKind) -> tuple[int, lis
     created = outbox.enqueue(session=session, period=period, kind=kind,
                              items=[(p.conversation_id, p.activity) for p in planned])
     return created, [(p.conversation_id, p.assignments) for p in planned]
+
+
+def _queue_digest(*, session, day: date) -> int:
+    planned = plan_digest(session=session, day=day)
+    return outbox.enqueue(session=session, period=period_containing(day), kind=NotificationKind.DIGEST,
+                          topic=day.isoformat(), items=[(p.conversation_id, p.activity) for p in planned])
+
+
+async def queue_digest(db: Database, day: date | None = None) -> int:
+    """Queue the approvers' digest for ``day`` (default: today); how many messages were new.
+
+    Once a day: the rows are unique per day and approver's chat, so a second run (another
+    instance, a restart) queues nothing. Deliver them with ``drain``.
+    """
+    day = day or today(db.clock)
+    created = await db.run(_queue_digest, day=day)
+    log.info("Digest %s: %d queued", day.isoformat(), created)
+    return created
 
 
 async def drain(db: Database, deliverer: Deliverer, *, worker: str | None = None,

@@ -1,7 +1,10 @@
 """What runs on a timetable inside ``serve``: notifications, their retries, and housekeeping.
 
 Each morning at ``NOTIFY_AT`` (Europe/Stockholm): the period-start notifications and
-reminders due today. Every five minutes: deliveries waiting for a retry. Each night:
+reminders due today (to the committees' subscribers; a reminder only about committees whose
+report is still open), then the approvers' digest of the reports waiting for their approval
+(once a day, to each approver in a personal chat who has something to approve), delivered at
+once. Every five minutes: deliveries waiting for a retry. Each night:
 processed-activity ids older than ``ACTIVITY_RETENTION_DAYS`` are forgotten, and with
 ``AUTHOR_RETENTION_DAYS`` set, who wrote the reports older than that; download links a day
 after they expired.
@@ -16,8 +19,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.container import Container
-from bot.notify import drain, run_due
-from domain.clock import TIME_ZONE
+from bot.notify import drain, queue_digest, run_due
+from domain.clock import TIME_ZONE, today
 from storage import bot_state, exports, queries
 
 log = logging.getLogger(__name__)
@@ -46,8 +49,12 @@ def create_scheduler(container: Container) -> AsyncIOScheduler:
     hour, minute = (int(part) for part in settings.notify_at.split(":"))
 
     async def daily() -> None:
-        await run_due(container.db, container.deliverer, reminder_days=settings.reminder_days,
-                      lease=settings.notify_lease)
+        try:
+            await run_due(container.db, container.deliverer, reminder_days=settings.reminder_days,
+                          lease=settings.notify_lease)
+        finally:  # the approvers' digest goes out even when the period notifications fail
+            await queue_digest(container.db, today(container.clock))
+            await drain(container.db, container.deliverer, lease=settings.notify_lease)
 
     async def retries() -> None:
         await drain(container.db, container.deliverer, lease=settings.notify_lease)

@@ -11,7 +11,9 @@ from collections import Counter
 import pytest
 
 from bot.cli import main
-from storage import conversations
+from domain.approval import Move, Role
+from domain.periods import Period
+from storage import approvals, conversations
 from storage.db import make_engine, session_scope
 from tests.e2e.conftest import TENANT, TeamsUser
 from tests.factories import CLOCK, only_postgres
@@ -126,6 +128,61 @@ async def test_reminder_lists_only_what_is_unreported(people, connector, databas
     [reminder] = [a for a in connector.activities if a["_conversation_id"] == people["anna"].conversation_id
                   and "Påminnelse" in visible_text([a])]
     assert "Påminnelse: 3 uppdrag saknar rapport för T2 2022" in visible_text([reminder])
+
+
+KS_ONLY = ("stadsrumsanalys", "fredstida kriser", "Utveckla arbetet med effektiv samordning")
+TN_UNREPORTED = (DAGVATTEN, "Purple Flag", "Genomför trygghetsvandring")
+
+
+@pytest.mark.parametrize("moves", [(Move.READY,), (Move.READY, Move.APPROVE)], ids=["ready", "approved"])
+async def test_the_reminder_chases_only_committees_whose_report_is_open(people, bot_url, connector, database_url,
+                                                                        monkeypatch, capsys, moves):
+    """KS's report for T2 2022 is ready (or approved): nobody is reminded about KS any more."""
+    anna, bertil = people["anna"], people["bertil"]  # TN, KS
+    both = TeamsUser(bot_url, connector, name="Erik Ek")
+    await install(both)
+    for committee in ("TN", "KS"):
+        assert "Klart!" in visible_text(await both.say(f"prenumerera på {committee}"))
+    # Before: Erik would hear about KS's 4 and TN's 3 (one of them joint): 6; Bertil about 4.
+    assert await asyncio.to_thread(cli, monkeypatch, database_url, "notify", "--period", "T2 2022",
+                                   "--kind", "reminder", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert f"{both.conversation_id}\t6 assignments" in out and f"{bertil.conversation_id}\t4 assignments" in out
+
+    engine = make_engine(database_url)
+    with session_scope(engine, CLOCK) as session:
+        for move in moves:
+            assert approvals.move(session=session, committee="KS", period=Period(2022, 2), move=move,
+                                  roles={Role.ADMIN}, actor_id=None, actor="Anna").refused is None
+    engine.dispose()
+    assert await asyncio.to_thread(cli, monkeypatch, database_url, "notify", "--period", "T2 2022",
+                                   "--kind", "reminder") == 0
+    assert "3 queued, 3 sent" in capsys.readouterr().out  # Anna, Erik and the MSN channel
+
+    def reminders(user: TeamsUser) -> list[dict]:
+        return [a for a in connector.activities
+                if a["_conversation_id"] == user.conversation_id and "Påminnelse" in visible_text([a])]
+
+    assert reminders(bertil) == []
+    for user in (anna, both):
+        [reminder] = reminders(user)
+        shown = visible_text([reminder])
+        assert "Påminnelse: 3 uppdrag saknar rapport för T2 2022" in shown
+        assert "Nämnder: TN" in shown.splitlines()
+        assert all(title in shown for title in TN_UNREPORTED)
+        assert not [title for title in KS_ONLY if title in shown]
+        updates = [a for a in actions_of(cards_of([reminder])[0]) if a["data"]["action"] == "update_status"]
+        assert len(updates) == 3
+    [to_channel] = reminders(people["channel"])
+    assert "Påminnelse: 2 uppdrag saknar rapport för T2 2022" in visible_text([to_channel])
+
+    # The period-start notification is not affected: Bertil still hears KS's assignments.
+    assert await asyncio.to_thread(cli, monkeypatch, database_url, "notify", "--period", "T2 2022") == 0
+    [opening] = notifications_to(connector, bertil)
+    shown = visible_text([opening])
+    assert "Nu är rapporteringen för T2 2022" in shown and all(title in shown for title in KS_ONLY)
+    [opening] = [a for a in notifications_to(connector, both) if "Nu är rapporteringen" in visible_text([a])]
+    assert "Nämnder: KS, TN" in visible_text([opening]).splitlines()
 
 
 async def test_dry_run_sends_nothing(people, connector, database_url, monkeypatch, capsys):
