@@ -7,7 +7,8 @@ clock; nothing else creates engines, adapters, deliverers or clocks. Tests build
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
@@ -17,10 +18,12 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.adapter import TokenChecks, create_adapter, create_authentication
 from bot.delivery import Deliverer, PooledBotFrameworkAuthentication
 from bot.handler import UppdragsBot
+from bot.notify import drain
 from bot.replies import ReplySender
 from bot.router import Router
 from bot.settings import Settings
 from dialogs.answers import Answers, ExportOptions
+from dialogs.closing import Closing
 from dialogs.state import SqlStorage
 from domain.clock import Clock, SystemClock
 from storage.bootstrap import prepare_database
@@ -31,6 +34,7 @@ from storage.gateway import Database
 class Container:
     settings: Settings
     clock: Clock
+    _notices: set = field(default_factory=set, init=False, repr=False)  # deliveries started after turns
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> "Container":
@@ -77,10 +81,20 @@ class Container:
     def bot(self) -> UppdragsBot:
         # Per person and conversation: two people in a group chat each have their own dialog.
         dialog_state = PrivateConversationState(SqlStorage(self.db))
-        router = Router(self.answers, self.db, dialog_state=dialog_state,
-                        open_reporting=self.settings.open_reporting)
+        closing = Closing(self.db, self.clock, open_reporting=self.settings.open_reporting,
+                          committees=self.answers.committees)
+        router = Router(self.answers, self.db, dialog_state=dialog_state, open_reporting=self.settings.open_reporting,
+                        closing=closing, send_notices=self.send_notices_soon)
         return UppdragsBot(self.answers, router, self.db, dialog_state=dialog_state,
                            lease=timedelta(seconds=self.settings.turn_lease_seconds))
+
+    def send_notices_soon(self) -> None:
+        """Deliver what a turn queued in the outbox (a report ready, one sent back) right after
+        the turn, in the background; what fails is retried by the scheduler."""
+        task = asyncio.get_running_loop().create_task(
+            drain(self.db, self.deliverer, lease=self.settings.notify_lease))
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     async def close_connections(self) -> None:
         """Close the reply session (bound to the running event loop; reopened when needed)."""
@@ -90,6 +104,8 @@ class Container:
     async def aclose(self) -> None:
         """Close what the running bot opened: pending delivery marks, the reply session, pooled
         clients, the engine."""
+        if self._notices:  # let deliveries under way finish; the scheduler retries the rest
+            await asyncio.wait(self._notices, timeout=5)
         if "bot" in self.__dict__:
             await self.bot.close()
         await self.close_connections()

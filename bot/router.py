@@ -32,6 +32,8 @@ from dialogs.actions import (
     Ask,
     DialogAnswer,
     ExportFile,
+    MoveReport,
+    ReviewReport,
     ShowAssignment,
     ShowStatus,
     Unreadable,
@@ -40,6 +42,7 @@ from dialogs.actions import (
 from dialogs.actions import parse as parse_action
 from dialogs.answers import Answers, InstalledIn, Reply
 from dialogs.cancel_and_help import Interrupted
+from dialogs.closing import Actor, Closing
 from dialogs.copy import DIALOG_ENDED_BUTTON, NOTHING_TO_CANCEL, UPDATE_REPLACED
 from dialogs.language.chat import as_written, is_cancel
 from dialogs.language.understand import (
@@ -48,6 +51,7 @@ from dialogs.language.understand import (
     Help,
     HistoryRequest,
     Intent,
+    MoveRequest,
     OverviewRequest,
     StatusQuery,
     SubscriptionRequest,
@@ -111,8 +115,11 @@ Handler = Callable[[Turn, Any], Awaitable[None]]
 
 
 class Router:
-    def __init__(self, answers: Answers, db: Database, *, dialog_state: BotState, open_reporting: bool):
+    def __init__(self, answers: Answers, db: Database, *, dialog_state: BotState, open_reporting: bool,
+                 closing: Closing, send_notices: Callable[[], None] = lambda: None):
         self._answers = answers
+        self._closing = closing
+        self._send_notices = send_notices  # after a move: the messages it queued go out now
         self._dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self._dialogs.add(UpdateAssignmentDialog(
             db, open_reporting=open_reporting, understand=self.understand, answer_question=self._answer_in_dialog,
@@ -125,6 +132,7 @@ class Router:
             SubscriptionRequest: self._subscription,
             ExportRequest: lambda turn, r: self._export(turn, r.period, r.committees, r.format),
             OverviewRequest: lambda turn, r: answers.overview(turn.reply, r.period, r.committees),
+            MoveRequest: self._move_request,
             Help: lambda turn, _: answers.help(turn.reply),
             Greeting: lambda turn, _: answers.greeting(turn.reply),
             Thanks: lambda turn, _: answers.thanks(turn.reply),
@@ -140,6 +148,8 @@ class Router:
             DialogAnswer: self._dialog_answer,
             ExportFile: lambda turn, a: self._then_reprompt(
                 turn, self._export(turn, a.period, (a.committee,) if a.committee else (), a.format)),
+            MoveReport: lambda turn, a: self._then_reprompt(turn, self._move_button(turn, a)),
+            ReviewReport: lambda turn, a: self._then_reprompt(turn, self._move_button(turn, a)),
             Unreadable: lambda turn, _: self._then_reprompt(turn, answers.unreadable_button(turn.reply)),
         }
 
@@ -194,6 +204,15 @@ class Router:
         await self._answers.subscription(turn.reply, installed_in(turn.context), request.action,
                                          request.committees, sender.aad_object_id if sender else None)
 
+    async def _move_request(self, turn: Turn, request: MoveRequest) -> None:
+        await self._closing.request(turn.reply, request.move, request.committees, request.period, request.text,
+                                    await _actor(turn.context))
+        self._send_notices()
+
+    async def _move_button(self, turn: Turn, action: MoveReport | ReviewReport) -> None:
+        await self._closing.button(turn.reply, action, await _actor(turn.context))
+        self._send_notices()
+
     async def _export(self, turn: Turn, period, committees, fmt) -> None:
         sender = turn.activity.from_property
         conversation = turn.activity.conversation
@@ -245,6 +264,11 @@ def _bot_names(activity: Activity) -> list[str]:
                 and mentioned.get("id") == recipient.id and isinstance(mentioned.get("name"), str)):
             names.append(mentioned["name"])
     return names
+
+
+async def _actor(context: TurnContext) -> Actor:
+    reporter = await _reporter(context)
+    return Actor(reporter.user_id, reporter.name, reporter.principals)
 
 
 async def _reporter(context: TurnContext) -> Reporter:

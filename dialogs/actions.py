@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dialogs.language.understand import StatusQuery
+from domain.approval import Move
 from domain.periods import Period, PeriodError
 from domain.report_export import FORMATS
 from domain.statuses import StatusCategory
@@ -235,6 +236,62 @@ class ExportFile(Action):
 
 
 @dataclass(frozen=True)
+class ReviewReport(Action):
+    """"Granska": a committee's report for a period as a card, to approve or send back."""
+
+    NAME: ClassVar[str] = "review_report"
+    committee: str
+    period: Period
+
+    def to_data(self) -> dict[str, Any]:
+        return {"action": self.NAME, "committee": self.committee, "period": self.period.label}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "ReviewReport":
+        committee, period = _committee(data.get("committee")), _period(data.get("period"))
+        if committee is None or period is None:
+            raise BadPayload("review_report without a committee or a period")
+        return cls(committee, period)
+
+
+@dataclass(frozen=True)
+class MoveReport(Action):
+    """"Markera som klar", "Godkänn", "Skicka tillbaka", "Öppna igen": a move of a committee's
+    report (domain.approval). ``confirmed``: marked ready although assignments lack a report.
+    ``comment``: the card's Input.Text "comment" (a send-back's comment, a reopening's reason)."""
+
+    NAME: ClassVar[str] = "move_report"
+    move: Move
+    committee: str
+    period: Period
+    confirmed: bool = False
+    comment: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"action": self.NAME, "move": self.move.value, "committee": self.committee,
+                                "period": self.period.label}
+        if self.confirmed:
+            data["confirmed"] = True
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "MoveReport":
+        committee, period = _committee(data.get("committee")), _period(data.get("period"))
+        moves = {m.value: m for m in Move}
+        move = moves.get(data.get("move")) if isinstance(data.get("move"), str) else None
+        if committee is None or period is None or move is None:
+            raise BadPayload("move_report without a move, a committee or a period")
+        return cls(move, committee, period, data.get("confirmed") is True, _text(data.get("comment")))
+
+
+def _committee(value: object) -> str | None:
+    """A committee abbreviation from a payload (as written; the caller checks it exists)."""
+    if not isinstance(value, str) or not 0 < len(value.strip()) <= 16:
+        return None
+    return value.strip().upper()
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """Button data that is not one of our buttons, or not as the button sends it."""
 
@@ -242,7 +299,8 @@ class Unreadable:
 
 
 ACTIONS: dict[str, type[Action]] = {
-    cls.NAME: cls for cls in (Ask, ShowStatus, ShowAssignment, UpdateStatus, DialogAnswer, ExportFile)
+    cls.NAME: cls for cls in (Ask, ShowStatus, ShowAssignment, UpdateStatus, DialogAnswer, ExportFile,
+                              ReviewReport, MoveReport)
 }
 
 

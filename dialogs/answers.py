@@ -30,7 +30,9 @@ from domain.committees import Committee
 from domain.periods import Period
 from domain.records import AssignmentStatus
 from domain.statuses import StatusCategory
-from storage import conversations, exports, queries, subscriptions
+from dialogs.closing import lock_text
+from domain.approval import CommitteeReport
+from storage import approvals, conversations, exports, queries, subscriptions
 from storage.gateway import Database
 
 Reply = Callable[[str | dict], Awaitable[None]]  # plain text, or an Adaptive Card (dict)
@@ -255,7 +257,9 @@ class Answers:
         if not listed.statuses:  # a page past the end (the list shrank): its last page
             page = -(-listed.total // cards.PAGE_SIZE)
             listed = page_of(page)
-        return _list_card(query, period, listed.statuses, listed.total, listed.counts, committees, page)
+        closing = (approvals.report_of(session=session, committee=query.committees[0], period=period)
+                   if len(query.committees) == 1 and query.committees[0] in committees else None)
+        return _list_card(query, period, listed.statuses, listed.total, listed.counts, committees, page, closing)
 
     def _assignment(self, *, session, assignment_id: int, period: Period | None) -> str | dict:
         period = period or queries.default_period(session=session, today=self.today())
@@ -279,7 +283,9 @@ class Answers:
 def _assignment_card(session, status: AssignmentStatus) -> dict:
     past = [h for h in queries.history(session=session, assignment_id=status.assignment_id)
             if h.period != status.period]
-    return cards.assignment_card(status, history=past)
+    reports = approvals.reports(session=session, period=status.period,
+                                committees=[c.abbreviation for c in status.committees])
+    return cards.assignment_card(status, history=past, closing=lock_text(status, reports))
 
 
 def _remember(*, session, installed: InstalledIn) -> None:
@@ -345,8 +351,10 @@ def _list_card(
     counts: Counter | dict,
     committees: dict[str, Committee],
     page: int,
+    closing: CommitteeReport | None = None,
 ) -> dict:
-    """One page of a list (``statuses``: that page, or a whole search result on page 1)."""
+    """One page of a list (``statuses``: that page, or a whole search result on page 1);
+    ``closing``: the committee's report, for a list of one committee's assignments."""
     pages = max(1, -(-total // cards.PAGE_SIZE))
     page = min(page, pages)
     fixed = replace(query, period=period, year=None)  # the same list, whatever today is
@@ -362,6 +370,7 @@ def _list_card(
         more=more,
         filter_text=describe_filter(query.categories),
         origin=origin,
+        closing=closing,
     )
 
 

@@ -27,6 +27,8 @@ from dialogs.actions import (
     Ask,
     DialogAnswer,
     ExportFile,
+    MoveReport,
+    ReviewReport,
     Origin,
     ShowAssignment,
     ShowStatus,
@@ -34,6 +36,7 @@ from dialogs.actions import (
 )
 from dialogs.language.understand import StatusQuery
 from domain import rules
+from domain.approval import CommitteeReport, Move, ReportState
 from domain.clock import local
 from domain.committees import Committee
 from domain.periods import Period
@@ -286,8 +289,11 @@ def status_list_card(
     more: ShowStatus | None,
     filter_text: str | None = None,
     origin: Origin | None = None,
+    closing: CommitteeReport | None = None,
 ) -> Card:
-    """One page (``items``, at most PAGE_SIZE) of a status list; ``total``/``counts`` cover all matches."""
+    """One page (``items``, at most PAGE_SIZE) of a status list; ``total``/``counts`` cover all matches.
+    ``closing``: the committee's report for the period, when the list is one committee's (its
+    state, and the button for its next step)."""
     if len(items) > PAGE_SIZE:
         raise ValueError(f"status_list_card takes one page of at most {PAGE_SIZE} items, got {len(items)}")
     if page < 1:
@@ -300,6 +306,8 @@ def status_list_card(
         body.append(rich(run("Filter: ", weight="bolder"), run(filter_line), spacing="small"))
     if counts_line := counts_text(counts):
         body.append(text_block(counts_line, spacing="small"))
+    if closing is not None:
+        body.append(rich(*closing_runs(closing), spacing="small"))
     body += [_list_item(item, origin) for item in items]
 
     first = (page - 1) * PAGE_SIZE + 1
@@ -312,6 +320,78 @@ def status_list_card(
         shown = f"Visar {first}–{first + len(items) - 1} av {total}"
         body.append(text_block(shown, subtle=True, separator=True))
     actions = [submit("Visa fler", more)] if more is not None else []
+    if closing is not None and closing.state is ReportState.OPEN:
+        actions.append(submit("Markera som klar", MoveReport(Move.READY, closing.committee, closing.period)))
+    elif closing is not None and closing.state is ReportState.READY:
+        actions.append(submit("Granska och godkänn", ReviewReport(closing.committee, closing.period)))
+    return adaptive_card(body, actions)
+
+
+# --- closing a period: ready, approved ------------------------------------------------------
+
+
+def closing_runs(report: CommitteeReport) -> list[Element]:
+    """"Rapporten för T1 2022: Godkänd av Bo Berg 2022-05-20"."""
+    when = local(report.at).strftime("%Y-%m-%d") if report.at else ""
+    runs = [run(f"Rapporten för {report.period.label}: ", weight="bolder"),
+            run(report.state.label, weight="bolder", color=_STATE_COLORS[report.state])]
+    if report.state is ReportState.APPROVED:
+        runs.append(run(f" av {shorten(safe_line(report.by), AUTHOR_CHARS) or 'okänd'} {when}".rstrip()))
+    elif report.state is ReportState.READY:
+        runs.append(run(f" (markerad av {shorten(safe_line(report.by), AUTHOR_CHARS) or 'okänd'} {when})"
+                        .replace(" )", ")")))
+    elif report.comment:  # sent back or reopened: why
+        runs.append(run(f" – skickades tillbaka av {shorten(safe_line(report.by), AUTHOR_CHARS) or 'okänd'} {when}: "
+                        f"{shorten(safe_line(report.comment), PREVIEW_CHARS)}"))
+    return runs
+
+
+_STATE_COLORS = {ReportState.OPEN: "default", ReportState.READY: "accent", ReportState.APPROVED: "good"}
+
+
+def ready_confirm_card(committee: Committee, period: Period, missing: Sequence[AssignmentStatus]) -> Card:
+    """Before a committee's report is marked ready: the assignments still without a report."""
+    body: list[Element] = [
+        plain(f"{committee.display}: {len(missing)} uppdrag saknar rapport för {period.label}", weight="bolder"),
+    ]
+    body += [plain(f"• {shorten(safe_line(item.title), PREVIEW_CHARS)}", spacing="none") for item in missing[:10]]
+    if len(missing) > 10:
+        body.append(text_block(f"… och {len(missing) - 10} till.", subtle=True, spacing="none"))
+    body.append(text_block("Vill du markera rapporten som klar ändå, eller fortsätta rapportera?", spacing="medium"))
+    unreported = StatusQuery(committees=(committee.abbreviation,), categories=frozenset({StatusCategory.NOT_REPORTED}),
+                             period=period)
+    return adaptive_card(body, [
+        submit("Markera som klar ändå", MoveReport(Move.READY, committee.abbreviation, period, confirmed=True)),
+        submit("Fortsätt rapportera", ShowStatus(unreported)),
+    ])
+
+
+def review_card(committee: Committee, report: CommitteeReport, items: Sequence[AssignmentStatus],
+                counts: Mapping[StatusCategory, int]) -> Card:
+    """A committee's report for an approver: its state, counts and assignments, and Godkänn /
+    Skicka tillbaka (with a comment for the reporters)."""
+    body: list[Element] = [
+        plain(f"{committee.display}: rapporten för {report.period.label}", size="large", weight="bolder"),
+        rich(*closing_runs(report), spacing="small"),
+    ]
+    if counts_line := counts_text(counts):
+        body.append(text_block(counts_line, spacing="small"))
+    for item in items[:PAGE_SIZE * 3]:
+        body.append(container([
+            plain(shorten(safe_line(item.title), PREVIEW_CHARS), weight="bolder"),
+            rich(run(status_text(item.category), color=item.category.color),
+                 run(f" – {shorten(safe_line(item.comment), PREVIEW_CHARS)}" if item.comment else ""),
+                 spacing="none"),
+        ], separator=True))
+    if len(items) > PAGE_SIZE * 3:
+        body.append(text_block(f"… och {len(items) - PAGE_SIZE * 3} uppdrag till.", subtle=True))
+    actions: list[Element] = []
+    if report.state is ReportState.READY:
+        body.append({"type": "Input.Text", "id": "comment", "isMultiline": True, "maxLength": 1000,
+                     "label": "Kommentar till rapportörerna (om du skickar tillbaka)",
+                     "placeholder": "Vad behöver kompletteras?"})
+        actions = [submit("Godkänn", MoveReport(Move.APPROVE, committee.abbreviation, report.period)),
+                   submit("Skicka tillbaka", MoveReport(Move.SEND_BACK, committee.abbreviation, report.period))]
     return adaptive_card(body, actions)
 
 
@@ -332,8 +412,10 @@ def _list_item(item: AssignmentStatus, origin: Origin | None) -> Element:
     return container(parts, separator=True, spacing="medium")
 
 
-def assignment_card(item: AssignmentStatus, *, history: Sequence[AssignmentStatus] = ()) -> Card:
-    """One assignment in full: committees, period, status, the whole comment, reporter, history."""
+def assignment_card(item: AssignmentStatus, *, history: Sequence[AssignmentStatus] = (),
+                    closing: str | None = None) -> Card:
+    """One assignment in full: committees, period, status, the whole comment, reporter, history.
+    ``closing``: how far its committees' reports have come (our own sentence, with names)."""
     body: list[Element] = [
         plain(shorten(safe_line(item.title), DETAIL_TITLE_CHARS), size="medium", weight="bolder"),
         rich(run("Nämnder: ", weight="bolder"), run(committees_text(item, full_names=True) or "–"),
@@ -344,6 +426,8 @@ def assignment_card(item: AssignmentStatus, *, history: Sequence[AssignmentStatu
     ]
     if sentence := safe_line(item.sentence):
         body.append(plain(shorten(sentence, SENTENCE_CHARS), italic=True, spacing="none"))
+    if closing:
+        body.append(plain(shorten(safe_line(closing), PREVIEW_CHARS * 2), subtle=True, spacing="small"))
 
     body.append(text_block("Kommentar", weight="bolder", separator=True))
     body += _comment_blocks(item.comment)
@@ -463,6 +547,8 @@ def help_card(examples: Sequence[str]) -> Card:
             "”hur går det för TN totalt?”\n"
             "- **Rapporten till fullmäktige** som Word, Markdown eller text, till exempel ”rapport T1 2022” "
             "eller ”exportera KS-uppdragen till word”\n"
+            "- **Avsluta perioden**: ”TN är klar för T1 2022” (rapportörer), ”godkänn TN T1 2022” "
+            "(godkännare)\n"
             "- **Uppdatera status och kommentar**: skriv ”uppdatera uppdrag” eller tryck "
             "Uppdatera status på ett uppdrag",
         ),

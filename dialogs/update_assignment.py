@@ -44,7 +44,8 @@ from domain.periods import Period
 from domain.records import AssignmentStatus
 from domain.statuses import StatusCategory, parse_category
 from domain.text import fold
-from storage import queries, reporters
+from dialogs.closing import update_refusal
+from storage import approvals, queries, reporters
 from storage.gateway import Database
 
 DIALOG_ID = "update_assignment"
@@ -205,12 +206,15 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
     async def _status(self, step: WaterfallStepContext) -> DialogTurnResult:
         update: Update = step.values["update"]
         update.assignment_id = step.result
-        status, allowed = await self._db.run(self._load, update=update)
+        status, allowed, locked = await self._db.run(self._load, update=update)
         if status is None:
             await step.context.send_activity(GONE)
             return await step.end_dialog()
         if not allowed:
             await step.context.send_activity(_refusal(status))
+            return await step.end_dialog()
+        if locked:
+            await step.context.send_activity(locked)
             return await step.end_dialog()
         update.title = status.title
         choices = rules.allowed_categories(update.period)
@@ -371,14 +375,16 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
             committees=[c.abbreviation for c in status.committees],
         )
 
-    def _load(self, *, session, update: Update) -> tuple[AssignmentStatus | None, bool]:
+    def _load(self, *, session, update: Update) -> tuple[AssignmentStatus | None, bool, str | None]:
+        """The assignment's status, whether the user may update it, and why its approved
+        report locks it (None: it does not)."""
         status = queries.get_status(session=session, assignment_id=update.assignment_id, period=update.period)
         if status is None:
-            return None, False
+            return None, False, None
         if update.baseline is None:
             update.baseline = queries.current_report_id(
                 session=session, assignment_id=status.assignment_id, period=update.period)
-        return status, self._may_update(session, update, status)
+        return status, self._may_update(session, update, status), _locked(session, status)
 
     @staticmethod
     def _previous_comment(*, session, update: Update) -> tuple[str | None, str | None]:
@@ -402,6 +408,8 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
             return _Stored(refused=GONE)
         if not self._may_update(session, update, status):
             return _Stored(refused="Du har inte längre rätt att uppdatera det här uppdraget. Inget sparades.")
+        if locked := _locked(session, status):  # approved while the dialog ran
+            return _Stored(refused=locked)
         current = queries.current_report_id(session=session, assignment_id=update.assignment_id,
                                             period=update.period)
         if current != (update.baseline or 0):
@@ -436,6 +444,12 @@ class _Stored:
     status: AssignmentStatus | None = None
     conflict: _Conflict | None = None
     refused: str | None = None
+
+
+def _locked(session, status: AssignmentStatus) -> str | None:
+    reports = approvals.reports(session=session, period=status.period,
+                                committees=[c.abbreviation for c in status.committees])
+    return update_refusal(status, reports)
 
 
 def _too_long(comment: str) -> str:

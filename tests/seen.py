@@ -68,3 +68,12 @@ def visible_text(messages: Sequence[Any]) -> str:
         for card in cards_of([message]):
             parts += lines(card, buttons=True)
     return "\n".join(parts)
+
+
+def button(messages: Sequence[Any], title: str) -> dict:
+    """The first button on the messages' cards whose title starts with ``title``."""
+    for card in cards_of(messages):
+        for action in actions_of(card):
+            if action.get("title", "").startswith(title):
+                return action
+    raise AssertionError(f"no button {title!r} in {visible_text(messages)!r}")

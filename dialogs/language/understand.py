@@ -23,6 +23,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from dialogs.language.chat import MENTION
 from dialogs.language.update import HistoryRequest, UpdateRequest, parse_update
+from domain.approval import Move
 from domain.committees import Committee
 from domain.periods import (
     Period,
@@ -247,12 +248,24 @@ class OverviewRequest:
 
 
 @dataclass(frozen=True)
+class MoveRequest:
+    """A move of a committee's report (domain.approval): "TN är klar för T2 2023", "godkänn TN",
+    "skicka tillbaka TN: …", "öppna TN igen: …". ``text``: what follows the colon (a send-back's
+    comment, a reopening's reason), as written."""
+
+    move: Move
+    committees: tuple[str, ...] = ()
+    period: Period | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class Unknown:
     text: str
 
 
 Intent = (StatusQuery | Help | Greeting | Thanks | Unknown | UpdateRequest | HistoryRequest | SubscriptionRequest
-          | ExportRequest | OverviewRequest)
+          | ExportRequest | OverviewRequest | MoveRequest)
 
 
 @dataclass
@@ -285,6 +298,9 @@ def _understand(message: str, written: str, committees: tuple[Committee, ...], t
     request = parse_update(written, today=today)
     if request is not None:
         return request
+    moved = _move_request(message, committees, today)
+    if moved is not None:
+        return moved
     report = _report_request(message, committees, today)
     if report is not None:
         return report
@@ -335,6 +351,42 @@ def _subscription(message: str, committees: tuple[Committee, ...]) -> Subscripti
             _, words = _split(message[match.end():])
             return SubscriptionRequest(action, _find_committees(words, committees))
     return None
+
+
+# Moves of a committee's report. Each needs a committee named; a comment or reason follows ": ".
+_MOVE_STARTS: tuple[tuple[str, Move], ...] = (
+    (r"^(?:jag |vi )?(?:godkänn\w*|attestera\w*)\b", Move.APPROVE),
+    (r"^(?:skicka tillbaka|returnera|underkänn\w*)\b", Move.SEND_BACK),
+    (r"^(?:öppna|lås upp)\b", Move.REOPEN),
+    (r"^(?:markera|sätt)\b(?=.*\bklar\w*)|^klarmarkera\w*\b", Move.READY),
+)
+_IS_READY = re.compile(r"^(?P<who>.+?) (?:är|e) (?:nu |helt )?klara?(?: med (?:rapporteringen|rapporten|rapport))?"
+                       r"(?P<rest>(?: (?:för|i|till) .*)?)$")
+_COMMENT = re.compile(r":\s+")
+
+
+def _move_request(message: str, committees: tuple[Committee, ...], today: date) -> MoveRequest | None:
+    """A move of a committee's report, or None. "TN är klar" counts only when what is said to be
+    ready is a committee and nothing else ("uppdragen är klara" is a status question)."""
+    parts = _COMMENT.split(message, maxsplit=1)
+    head, comment = parts[0], (parts[1] if len(parts) > 1 else "")
+    folded = fold(head)
+    move = next((m for pattern, m in _MOVE_STARTS if re.search(pattern, folded)), None)
+    if move is None:
+        ready = _IS_READY.match(folded)
+        if ready is None:
+            return None
+        _, who = _split(ready["who"])
+        if not _find_committees(who, committees) or any(
+                not w.used and w.key not in ("nu", "vi", "rapport", "rapporten", "rapporteringen") for w in who):
+            return None
+        move = Move.READY
+    _, words = _split(head)
+    period, year, _ = _find_period(words, today)
+    found = _find_committees(words, committees)
+    if not found and move is Move.REOPEN:  # "öppna" alone is an ordinary word
+        return None
+    return MoveRequest(move, found, period, comment.strip() or None)
 
 
 # The report as a file: a message that starts with "rapport(en)" ("rapport T1 2022", "visa hela

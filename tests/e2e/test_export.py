@@ -11,15 +11,9 @@ import docx
 import pytest
 
 from tests.e2e.conftest import TeamsUser
-from tests.seen import actions_of, cards_of, of_type, visible_text
+from tests.seen import actions_of, button, cards_of, of_type, visible_text
 
 
-def button(replies: list[dict], title: str) -> dict:
-    for card in cards_of(replies):
-        for action in actions_of(card):
-            if action.get("title", "").startswith(title):
-                return action
-    raise AssertionError(f"no button {title!r} in {visible_text(replies)!r}")
 
 
 async def fetch(bot_url: str, link: str, method: str = "GET") -> tuple[int, dict, bytes]:

@@ -17,19 +17,13 @@ from storage.db import make_engine, session_scope
 from storage.models import StatusReport
 from tests.e2e.conftest import BOT_ID, TeamsUser
 from tests.factories import CLOCK
-from tests.seen import actions_of, cards_of, visible_text, walk
+from tests.seen import actions_of, button, cards_of, visible_text, walk
 
 T1 = Period(2022, 1)
 LINJENAT = "Utveckla ett nytt linjenät för stadstrafiken"
 TRYGGHET = "Genomför trygghetsvandring på de områden/platser i kommunen"
 
 
-def button(replies: list[dict], title: str) -> dict:
-    for card in cards_of(replies):
-        for action in actions_of(card):
-            if action.get("title", "").startswith(title):
-                return action["data"]
-    raise AssertionError(f"no button {title!r} in {visible_text(replies)!r}")
 
 
 def reports(database_url: str) -> int:
@@ -72,11 +66,11 @@ async def test_whole_dialog_by_card_buttons(user, database_url):
     updates = [a["data"] for a in actions_of(cards_of(replies)[0]) if a["data"]["action"] == "update_status"]
     replies = await user.press(updates[0])  # linjenätet
     assert LINJENAT in visible_text(replies)
-    replies = await user.press(button(replies, "🟠"))
+    replies = await user.press(button(replies, "🟠")["data"])
     assert "Skriv en kommentar" in visible_text(replies)
-    replies = await user.press(button(replies, "Behåll tidigare kommentar"))
+    replies = await user.press(button(replies, "Behåll tidigare kommentar")["data"])
     assert "Stämmer det här?" in visible_text(replies)
-    replies = await user.press(button(replies, "Spara"))
+    replies = await user.press(button(replies, "Spara")["data"])
     assert "Sparat!" in visible_text(replies)
     status = current(database_url, LINJENAT)
     assert status.category is StatusCategory.AT_RISK
@@ -87,7 +81,7 @@ async def test_comment_typed_into_the_card(user, database_url):
     await user.say("sätt uppdraget om linjenätet till genomfört")  # status given: straight to the comment
     replies = await user.press({"action": "dialog", "comment": "Linjenätet är beslutat."})
     assert "Linjenätet är beslutat." in visible_text(replies)
-    await user.press(button(replies, "Spara"))
+    await user.press(button(replies, "Spara")["data"])
     assert current(database_url, LINJENAT).comment == "Linjenätet är beslutat."
 
 
@@ -250,9 +244,9 @@ async def test_the_card_the_update_started_from_is_refreshed_in_place(user, conn
     [card] = cards_of([message])
     start = next(a["data"] for a in actions_of(card) if a["data"]["action"] == "update_status")
     replies = await user.press(start, card=message)
-    replies = await user.press(button(replies, "✅"))
+    replies = await user.press(button(replies, "✅")["data"])
     replies = await user.press({"action": "dialog", "comment": "Linjenätet är beslutat."})
-    await user.press(button(replies, "Spara"))
+    await user.press(button(replies, "Spara")["data"])
     [refresh] = [a for a in connector.activities if a["_method"] == "PUT"]
     assert refresh["_id"] == message["_id"]
     shown = visible_text([refresh])
@@ -294,7 +288,7 @@ async def test_in_a_channel_mentions_do_not_get_in_the_way(bot_url, connector, d
 
 async def test_buttons_of_an_old_or_other_dialog_are_refused(user, database_url):
     replies = await user.say("uppdatera linjenätet")
-    old_status = button(replies, "✅")
+    old_status = button(replies, "✅")["data"]
     await user.say("avbryt")
     replies = await user.press(old_status)
     assert "redan är avslutad" in visible_text(replies)

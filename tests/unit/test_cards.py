@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 from dialogs.actions import Origin, ShowStatus, parse
 from dialogs.cards import (
     MAX_CARD_BYTES,
+    ready_confirm_card,
+    review_card,
     PAGE_SIZE,
     DownloadLink,
     ask_action,
@@ -30,6 +33,7 @@ from dialogs.cards import (
     welcome_card,
 )
 from dialogs.language.understand import MAX_LENGTH, StatusQuery
+from domain.approval import CommitteeReport, ReportState
 from domain.committees import Committee, load_committees
 from domain.periods import Period
 from domain.records import AssignmentStatus
@@ -191,6 +195,17 @@ def _cards() -> dict[str, Callable[[], dict]]:
         "report: in a channel": lambda: report_card(
             title="Uppföljning av uppdrag T1 2022", period=T1, counts={}, committee=None,
             note="Filen får du i vår personliga chatt."),
+        "closing: ready, with what is missing": lambda: ready_confirm_card(
+            Committee("TN", "Tekniska nämnden"), T1, [unreported] * 12),
+        "closing: review a ready report": lambda: review_card(
+            Committee("TN", "Tekniska nämnden"), READY_TN, list(seed()), {StatusCategory.ON_TRACK: 7}),
+        "closing: review an approved report": lambda: review_card(
+            Committee("TN", "Tekniska nämnden"), replace(READY_TN, state=ReportState.APPROVED), [kfn], {}),
+        "closing: a committee's list with its state": lambda: status_list_card(
+            [kfn], title="Tekniska nämnden (TN)", period=T1, total=1, counts={StatusCategory.AT_RISK: 1}, page=1,
+            more=None, closing=replace(READY_TN, state=ReportState.OPEN, comment="Komplettera dagvattnet.")),
+        "closing: a locked assignment": lambda: assignment_card(
+            kfn, closing="🔒 Låst för T1 2022: godkänd av Bo Berg den 2022-05-20."),
         "overview: the seed": lambda: overview_card(T1, SEED_ROWS, {StatusCategory.DONE: 1, StatusCategory.ON_TRACK: 7}),
         "overview: fifteen committees": lambda: overview_card(T1, fifteen_committees(),
                                                               dict.fromkeys(StatusCategory, 40)),
@@ -200,6 +215,7 @@ def _cards() -> dict[str, Callable[[], dict]]:
     return cards
 
 
+READY_TN = CommitteeReport("TN", T1, ReportState.READY, "Anna Andersson", datetime(2022, 5, 20, 9, 0, tzinfo=timezone.utc))
 SEED_ROWS = [(Committee("KS", "Kommunstyrelsen"), {StatusCategory.DONE: 1, StatusCategory.ON_TRACK: 3}),
              (Committee("TN", "Tekniska nämnden"), {StatusCategory.ON_TRACK: 3})]
 

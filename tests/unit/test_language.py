@@ -9,6 +9,7 @@ import pytest
 from dialogs.language.understand import (
     ExportRequest,
     Greeting,
+    MoveRequest,
     Help,
     OverviewRequest,
     StatusQuery,
@@ -16,6 +17,7 @@ from dialogs.language.understand import (
     Unknown,
     understand,
 )
+from domain.approval import Move
 from domain.committees import Committee, load_committees
 from domain.periods import Period
 from domain.statuses import StatusCategory
@@ -389,3 +391,28 @@ def test_the_report_and_the_overview(message: str, expected: object) -> None:
 ])
 def test_report_words_in_other_questions_are_no_export(message: str) -> None:
     assert not isinstance(understand(message, COMMITTEES, today=TODAY), ExportRequest | OverviewRequest)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("TN är klar för T1 2022", MoveRequest(Move.READY, ("TN",), T1_2022)),
+    ("markera TN som klar", MoveRequest(Move.READY, ("TN",))),
+    ("tekniska nämnden är klar", MoveRequest(Move.READY, ("TN",))),
+    ("TN:s rapport är klar för delår 2022", MoveRequest(Move.READY, ("TN",), Period(2022, 2))),
+    ("klarmarkera KS", MoveRequest(Move.READY, ("KS",))),
+    ("godkänn TN T1 2022", MoveRequest(Move.APPROVE, ("TN",), T1_2022)),
+    ("Godkänn TN:s rapport", MoveRequest(Move.APPROVE, ("TN",))),
+    ("godkänn", MoveRequest(Move.APPROVE)),
+    ("skicka tillbaka TN: Komplettera dagvattnet, tack.", MoveRequest(Move.SEND_BACK, ("TN",), None,
+                                                                      "Komplettera dagvattnet, tack.")),
+    ("öppna TN igen för T1 2022: fel status", MoveRequest(Move.REOPEN, ("TN",), T1_2022, "fel status")),
+])
+def test_moves_of_a_committees_report(message: str, expected: object) -> None:
+    assert understand(message, COMMITTEES, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "uppdragen är klara", "vilka uppdrag är klara för TN", "visa klara uppdrag", "öppna rapporten",
+    "är TN klar?",
+])
+def test_ready_words_in_questions_are_no_move(message: str) -> None:
+    assert not isinstance(understand(message, COMMITTEES, today=TODAY), MoveRequest)
