@@ -97,6 +97,9 @@ async def test_the_whole_path_of_a_period_closing(people, connector):
     assert "Godkänd av Bo Berg" in visible_text(await anna.say("status för TN-uppdrag T1 2022"))
     shown = visible_text(await anna.say(f"{TRYGGHET} T1 2022"))
     assert "kan inte uppdateras för T1 2022: rapporten är godkänd av Bo Berg" in shown and "Inget sparades" in shown
+    # Another period is unaffected.
+    assert "Vilken status har uppdraget?" in visible_text(await anna.say(f"{TRYGGHET} T2 2022"))
+    await anna.say("avbryt")
     # A joint assignment is locked only when all its committees have approved: MSN has not.
     replies = await anna.say("uppdatera dagvattenhanteringen T1 2022")
     assert "Vilken status har uppdraget?" in visible_text(replies)
