@@ -5,7 +5,9 @@ current comments (every period's, kept in ``current_status.words``) and, reverse
 (``domain.words.word_list``, ``tails_of``).
 Questions are prefix queries (``domain.words.word_terms``): a word's stem as the head of an
 index word ("dagvat*" finds "dagvattenhantering") or, reversed, as its tail ("vandring" in
-"trygghetsvandring"). What the index finds, dialogs/language/search.py ranks.
+"trygghetsvandring"); a compound of the question that no index word matches whole, by its two
+parts in one assignment ("kris*" and "beredsk*" for "krisberedskapen"). What the index finds,
+dialogs/language/search.py ranks.
 
 - SQLite: an FTS5 table (``unicode61`` tokens, diacritics kept: å, ä and ö are letters).
 - PostgreSQL: two ``tsvector`` columns with a GIN index each: the title's words, and every
@@ -30,7 +32,7 @@ from sqlalchemy import Integer, bindparam, column, table, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from domain.words import tails_of, word_list
+from domain.words import Part, WordTerms, tails_of, word_list
 
 TABLE = "assignment_search"
 # PostgreSQL: a GIN index per tsvector. The title's words have their own column, not a weight in
@@ -158,12 +160,14 @@ def rebuild(bind: Connection | Session) -> None:
     update(bind, ids)
 
 
-def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequence[tuple[str, str]], *,
+def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequence[WordTerms], *,
              period_id: int, every: bool = False, titles: bool = False):
     """``statement`` joined to the index and kept to assignments (``assignment_id``, a column of
-    it) with, for any (``every``: for each) of ``terms``' (head, tail) pairs, a word starting
-    with the head or ending with the tail reversed (``domain.words.word_terms``); ``titles``:
-    a title word starting with the head.
+    it) that hold any (``every``: each) of the question words ``terms``
+    (``domain.words.word_terms``). A word is held by any of its alternatives, an alternative by
+    all of its parts (a word whole, or a compound's two parts), a part by an index word starting
+    with one of its heads or ending with one of its tails reversed; ``titles``: a title word
+    starting with a head.
 
     ``statement`` holds the rows of period ``period_id``; on PostgreSQL the index is asked for
     that period's assignments only. A join, so that the database chooses which side to read
@@ -171,17 +175,24 @@ def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequen
     """
     if not terms:
         return None
-    # A word too long to be in the index is in no assignment.
-    fitting = [(head, tail) for head, tail in terms if len(_indexable((head, tail))) == 2]
+    # A word too long to be in the index is in no assignment; so is a part of one.
+    fitting = [alternatives for word in terms if (alternatives := [
+        alternative for alternative in word.alternatives
+        if all(len(_indexable(p.heads + p.tails)) == len(p.heads + p.tails) for p in alternative)])]
     if not fitting or (every and len(fitting) < len(terms)):
         return statement.where(text("1 = 0"))
-    terms = fitting
     if _dialect(bind) == "sqlite":
         def quoted(term: str) -> str:
             return '"' + term.replace('"', '""') + '"*'
 
-        groups = [f"title: {quoted(head)}" if titles else f"({{title body}}: {quoted(head)} OR tails: {quoted(tail)})"
-                  for head, tail in terms]
+        def sqlite_part(part: Part) -> str:
+            if titles:
+                return "(" + " OR ".join(f"title: {quoted(head)}" for head in part.heads) + ")"
+            return "(" + " OR ".join([f"{{title body}}: {quoted(head)}" for head in part.heads]
+                                     + [f"tails: {quoted(tail)}" for tail in part.tails]) + ")"
+
+        groups = [_joined([_joined([sqlite_part(p) for p in alternative], " AND ") for alternative in word], " OR ")
+                  for word in fitting]
         index = table(TABLE, column("rowid", Integer))
         return statement.join(index, index.c.rowid == assignment_id).where(
             text(f"{TABLE} MATCH :fts").bindparams(fts=(" AND " if every else " OR ").join(groups)))
@@ -189,11 +200,20 @@ def restrict(bind: Connection | Session, statement, assignment_id, terms: Sequen
     def prefix(term: str) -> str:
         return "'" + term.replace("'", "''").replace("\\", "\\\\") + "':*"
 
-    groups = [prefix(head) if titles else f"({prefix(head)} | {prefix(TAIL_MARK + tail)})" for head, tail in terms]
+    def postgres_part(part: Part) -> str:
+        found = [prefix(head) for head in part.heads] + ([] if titles else [prefix(TAIL_MARK + t) for t in part.tails])
+        return "(" + " | ".join(found) + ")"
+
+    groups = [_joined([_joined([postgres_part(p) for p in alternative], " & ") for alternative in word], " | ")
+              for word in fitting]
     index = table(TABLE, column("assignment_id", Integer))
     return statement.join(index, index.c.assignment_id == assignment_id).where(text(
         f"{TABLE}.{'title_document' if titles else 'document'} @@ CAST(:query AS tsquery)"
     ).bindparams(query=f"{PERIOD_MARK}{int(period_id)} & (" + (" & " if every else " | ").join(groups) + ")"))
+
+
+def _joined(conditions: list[str], joint: str) -> str:
+    return conditions[0] if len(conditions) == 1 else "(" + joint.join(conditions) + ")"
 
 
 def indexed(bind: Connection | Session, assignment_ids: Sequence[int]) -> dict[int, Indexed]:

@@ -219,3 +219,69 @@ def test_a_word_too_long_for_the_index_is_kept_out_of_it_and_found_nowhere(prepa
         every = queries.search_candidates(session=session, period=T1, terms=word_terms(f"snöröjning {long_word}"),
                                           every=True)
     assert every == []  # each word: the long one is in no assignment
+
+
+# Compounds in questions, through dialogs.lookup.find on the demo report: (question, words of the
+# one title that must be found). A generic last part ("-uppdraget", "-frågan", "-arbetet", ...)
+# names no subject; a compound the titles and comments do not hold whole is found by its two parts
+# in one assignment.
+COMPOUND_QUESTIONS = [
+    ("stadsrumsuppdraget", "stadsrumsanalys"),  # the three
+    ("överserveringsfrågan", "överservering"),
+    ("beredskapsarbetet", "höjd beredskap"),
+    ("dagvattenfrågan", "dagvattenhantering"),
+    ("linjenätsarbetet", "linjenät"),
+    ("trygghetsvandringsuppdraget", "trygghetsvandring"),
+    ("purple flag-arbetet", "Purple Flag"),
+    ("segregationsinsatserna", "motverka segregation"),
+    ("gatumiljöfrågan", "dagvattenhantering"),
+    ("stadstrafikuppdraget", "linjenät"),
+    ("linjenätsdelen", "linjenät"),
+    ("tillsynsarbetet", "överservering"),
+    ("certifieringsarbetet", "Purple Flag"),
+    ("vandringsuppdraget", "trygghetsvandring"),
+    ("pandemiarbetet", "höjd beredskap"),  # only in the comment
+    ("krisberedskapen", "höjd beredskap"),  # two parts, both in the title
+    ("beredskapsstrategin", "höjd beredskap"),
+    ("restaurangtillsynen", "överservering"),
+    ("dagvattenlösningarna", "dagvattenhantering"),
+    ("busstrafikfrågan", "linjenät"),  # "stadsbussarna" in the comment, "stadstrafiken" in the title
+    ("linjenätsförslaget", "linjenät"),
+    ("hur går det med stadsrumsuppdraget?", "stadsrumsanalys"),
+]
+UNRELATED_COMPOUNDS = [
+    "skolskjutsfrågan", "budgetarbetet", "idrottsfrågan", "arbetsmiljöfrågan", "stadsdelsfrågan",
+    "fotbollsstrategin", "budgetanalysen", "trafikanalysen", "uppdragsfrågan", "vattenskoterfrågan",
+]
+
+
+def test_compound_questions_find_their_assignment_and_unrelated_ones_nothing(prepared_db, seed_text):
+    from dialogs import lookup
+
+    import_text(prepared_db, seed_text, filename="seed.txt")
+    with prepared_db.session() as session:
+        answers = {question: [s.title for s, _ in lookup.find(session, question, T1)]
+                   for question in [q for q, _ in COMPOUND_QUESTIONS] + UNRELATED_COMPOUNDS}
+        est = [s.title for s, _ in lookup.find(session, "EST-arbetet", T1)]
+        est_project = [s.title for s, _ in lookup.find(session, "EST-projektet", T1)]
+    wrong = {question: answers[question] for question, part in COMPOUND_QUESTIONS
+             if len(answers[question]) != 1 or part not in answers[question][0]}
+    wrong |= {question: answers[question] for question in UNRELATED_COMPOUNDS if answers[question]}
+    assert wrong == {}
+    assert est == est_project  # "EST" is in another comment ("EST-projektet") too: that comes second
+    assert est[0].endswith("trygghet, EST") and "Purple Flag" in est[1] and len(est) == 2
+
+
+def test_the_index_finds_a_compound_by_its_meaning_or_by_both_parts(prepared_db, seed_text):
+    import_text(prepared_db, seed_text, filename="seed.txt")
+    assert [t for t in found(prepared_db, "stadsrumsuppdraget") if "stadsrumsanalys" in t]  # "stadsr*"
+    assert found(prepared_db, "krisberedskapen") == set()  # not whole ...
+    with prepared_db.session() as session:
+        def by_parts(question: str) -> set[str]:
+            ids = [c.assignment_id for c in queries.search_candidates(
+                session=session, period=T1, terms=word_terms(question, split={question}), every=True)]
+            return {s.title for s in queries.statuses(session=session, assignment_ids=ids, period=T1)}
+
+        # ... but by "kris*" and "beredsk*" in one assignment
+        assert by_parts("krisberedskapen") == {"Ta fram en kommunövergripande strategi för fredstida kriser och höjd beredskap"}
+        assert by_parts("trafikanalysen") == set()  # "stadstrafiken" and "...analys" are in two assignments
