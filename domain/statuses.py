@@ -83,7 +83,8 @@ ORDER: tuple[StatusCategory, ...] = (
 
 NOT = r"(?:inte|ej|icke)"
 COMPLETED = r"genomför(?:d|da|t|ts)"  # the reports' own word
-DONE_WORD = rf"(?:{COMPLETED}|klar[at]?|färdig[at]?|avklara(?:d|de|t)|slutför(?:d|da|t))"
+DONE_WORD = (rf"(?:{COMPLETED}|klar[at]?|klarade|färdig[at]?|avklara(?:d|de|t)|slutför(?:d|da|t)"
+             r"|färdigställ(?:d|da|t|ts)|fullbordad?e?|fullföljd[a]?|levererad[e]?)")
 WILL = r"(?:(?:kommer|hinner|hinna|ska) (?:att )?)"  # "kommer att", "hinner"
 BECOME = r"(?:att )?(?:bli|blir)"
 # "bedöms inte bli genomförda", "riskerar att inte bli klara", "kommer inte att bli klara",

@@ -163,10 +163,12 @@ def list_statuses(
     categories: Iterable[StatusCategory] = (),
     offset: int = 0,
     limit: int | None = None,
+    shared: bool = False,
 ) -> StatusList:
-    """``find_statuses`` as one page (``offset``, ``limit``), counted and filtered in SQL."""
+    """``find_statuses`` as one page (``offset``, ``limit``), counted and filtered in SQL;
+    ``shared``: only the assignments every one of ``committees`` has."""
     period_row = _period_row(session, period)
-    chosen = _filtered(period, period_row, _committee_ids(session, committees), categories).subquery()
+    chosen = _filtered(period, period_row, _committee_ids(session, committees), categories, shared).subquery()
     counts = {
         StatusCategory(category): count
         for category, count in session.execute(
@@ -256,8 +258,9 @@ def _committee_ids(session: Session, abbreviations: Iterable[str]) -> list[int] 
 
 
 def _filtered(period: Period, period_row: _PeriodRow | None, committee_ids: list[int] | None,
-              categories: Iterable[StatusCategory]):
-    """SELECT (id, category) of the period's assignments that pass the filters."""
+              categories: Iterable[StatusCategory], shared: bool = False):
+    """SELECT (id, category) of the period's assignments that pass the filters; ``shared``: only
+    those that every one of the committees has."""
     statement = select(CurrentStatus.assignment_id.label("id"), CurrentStatus.category.label("category")).where(
         CurrentStatus.period_id == (period_row.id if period_row is not None else -1))
     if committee_ids is not None:
@@ -267,7 +270,10 @@ def _filtered(period: Period, period_row: _PeriodRow | None, committee_ids: list
             PeriodCommittee.period_id == CurrentStatus.period_id,
             PeriodCommittee.assignment_id == CurrentStatus.assignment_id,
             PeriodCommittee.committee_id.in_(committee_ids or [-1])))
-        if len(committee_ids) > 1:
+        if len(committee_ids) > 1 and shared:
+            statement = statement.group_by(CurrentStatus.assignment_id, CurrentStatus.category).having(
+                func.count(PeriodCommittee.committee_id) == len(committee_ids))
+        elif len(committee_ids) > 1:
             statement = statement.distinct()
     chosen = sorted({c.value for c in categories})
     if chosen:

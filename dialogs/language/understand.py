@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any, Callable, Sequence
@@ -62,12 +62,15 @@ _DONE, _ON_TRACK, _AT_RISK, _NOT_DONE, _NOT_REPORTED = (
 # Status filters, checked in this order: a later phrase may be part of an earlier one
 # ("som inte bedöms bli genomförda" contains "bli genomförda").
 CATEGORY_PHRASES: tuple[tuple[str, frozenset[StatusCategory]], ...] = (
-    (  # "bedöms inte bli genomförda", "riskerar att inte bli klara", "blir inte klara i tid"
-        rf"(?:som )?(?:{WILL_NOT_BE_DONE})|(?:i )?riskzon\w*|riskerar|försen\w*",
+    (  # "bedöms inte bli genomförda", "riskerar att inte bli klara", "släpar efter", "hänger inte med"
+        rf"(?:som )?(?:{WILL_NOT_BE_DONE})|(?:i )?riskzon\w*|riskerar|försen\w*"
+        r"|(?:som )?(?:släpar|ligger|halkar|halkat|hamnat) efter|släpar|hänger (?:inte|ej) med"
+        r"|(?:är |blir )?(?:sena|sen|efter i tid)",
         frozenset({_AT_RISK, _NOT_DONE}),
     ),
-    (
-        rf"(?:som )?{JUDGED_DONE}|på (?:väg|rätt spår)|enligt plan",
+    (  # "rullar på enligt plan", "går enligt plan", "löper på": on track, not the finished ones
+        rf"(?:som )?{JUDGED_DONE}|på (?:väg|rätt spår|gång)|(?:går |löper |rullar (?:på )?)?enligt plan"
+        r"|rullar på|löper på|flyter på|går bra|går som planerat",
         frozenset({_ON_TRACK}),
     ),
     (rf"(?:som )?{WILL}?{BECOME} {DONE_WORD}", frozenset({_DONE, _ON_TRACK})),  # "blir klara"
@@ -81,6 +84,11 @@ CATEGORY_PHRASES: tuple[tuple[str, frozenset[StatusCategory]], ...] = (
         frozenset({_ON_TRACK, _AT_RISK, _NOT_DONE, _NOT_REPORTED}),
     ),
     (DONE_WORD, frozenset({_DONE})),
+    # English, as some write: "vilka ks uppdrag är done", "completed uppdrag för ks"
+    (r"not done|not completed|unfinished", frozenset({_ON_TRACK, _AT_RISK, _NOT_DONE, _NOT_REPORTED})),
+    (r"at risk|delayed|behind|late", frozenset({_AT_RISK, _NOT_DONE})),
+    (r"on track", frozenset({_ON_TRACK})),
+    (r"done|completed|finished|complete", frozenset({_DONE})),
 )
 
 # Periods. A term phrase takes the year written right after it ("T1 2022", "delår -22"),
@@ -91,6 +99,12 @@ TERM_PHRASES: tuple[tuple[str, int | None], ...] = (  # None: the term is the ph
     (r"tertial(?:en|et)? ([123])|(första|andra|tredje) tertial\w*", None),
     (r"delår\w*", 2),
     (r"(?:bokslut|helår|årsredovisning|årsbokslut|årsrapport)\w*", 3),
+    # Months and seasons, by the tertial they fall in: January–April T1, May–August T2 (delår),
+    # September–December T3 (helår). "efter sommaren" before "sommaren".
+    (r"september|oktober|november|december|sept?|okt|nov|dec|efter sommaren|i höstas|hösten|höstens"
+     r"|(?:vid|runt|kring) (?:års|nyårs)skiftet|årsskiftet|vid årets slut", 3),
+    (r"maj|juni|juli|augusti|jun|jul|aug|i somras|sommaren|sommarens|under sommaren", 2),
+    (r"januari|februari|mars|april|jan|feb|apr|i våras|våren|vårens|under våren|i vintras", 1),
 )
 _TERM_YEAR = r"(?: ((?:19|20)?\d\d))?"  # after a term phrase a two-digit year is a year
 NOT_A_TERM = r"t[04-9]"  # "T4 2022": ignored, the year still counts
@@ -148,6 +162,11 @@ QUESTION_WORDS = frozenset(
     egentligen fortfarande numera också även ens väl alltså liksom nog sen varför vem vems
     tror undrar undra veta vet kunna kunde måste borde behöver mina mitt vårt era ert
     år året ny nytt nya kf kommunfullmäktige fullmäktige
+    skrevs skriver skrev skrivit sades sägs sagt säger nämns nämnde nämnts handlar gäller
+    ärenden ärende ärendet frågor frågorna kommentar kommentaren kommentarer kommentarerna
+    rapporterade rapporterat rapporterats senast igen
+    for of the a an what whats is are any news list all show me my about please committee committees
+    assignment assignments how going with get give
     """.split()
 )
 FILLER_PHRASES = r"i (?:rätt )?tid|i dag|under (?:året|perioden)"
@@ -170,6 +189,13 @@ class StatusQuery:
     period: Period | None = None  # None = the latest period with data (caller decides)
     text: str | None = None  # free-text search words, or None
     year: int | None = None  # with period None: the newest period of this year with data
+    # Written as a follow-up ("och MSN då?", "visa bara de genomförda"): it refines the
+    # conversation's last answer where it says nothing of its own (dialogs/context.py).
+    follow_up: bool = field(default=False, compare=False)
+    # The period is a term without a year ("och för T2?"): a follow-up takes the year of the last answer.
+    term_only: bool = field(default=False, compare=False)
+    # "gemensamma uppdrag för MSN och TN": only the assignments every one of ``committees`` has.
+    shared: bool = False
 
     def to_data(self) -> dict[str, Any]:
         """A JSON-able form for card button payloads."""
@@ -179,6 +205,7 @@ class StatusQuery:
             "period": self.period.label if self.period else None,
             "text": self.text,
             "year": self.year,
+            **({"shared": True} if self.shared else {}),
         }
 
     @classmethod
@@ -200,6 +227,7 @@ class StatusQuery:
             period=period,
             text=text or None,
             year=year if type(year) is int and 1900 <= year <= 2100 and period is None else None,
+            shared=data.get("shared") is True and len(committees) > 1,
         )
 
 
@@ -228,7 +256,7 @@ class SubscriptionRequest:
 
     action: str
     committees: tuple[str, ...] = ()
-
+    text: str | None = None  # words naming an assignment ("håll koll på dagvattnet"): its committees
 
 @dataclass(frozen=True)
 class ExportRequest:
@@ -260,12 +288,41 @@ class MoveRequest:
 
 
 @dataclass(frozen=True)
+class AboutShown:
+    """"vad står det om den?", "vem rapporterade det?", "uppdatera den": about the assignment
+    the conversation showed last (dialogs/context.py). ``otherwise``: what the message means
+    when nothing was shown."""
+
+    what: str  # "show", "who", "update" or "history"
+    otherwise: "Intent | None" = None
+    category: StatusCategory | None = None  # "uppdatera den till genomfört"
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class UnknownStatus:
+    """A status-like word the bot does not know ("pausade"): say so, and name the statuses."""
+
+    word: str
+    committees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OffTopic:
+    """A question that is not about assignments ("vem leder tekniska nämnden", "när sammanträder
+    KS", "vad heter du"): say what the bot knows, offer the nearest thing it can do."""
+
+    topic: str  # "who" (people, leaders), "when" (meetings), "bot" (the bot itself)
+    committees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Unknown:
     text: str
 
 
 Intent = (StatusQuery | Help | Greeting | Thanks | Unknown | UpdateRequest | HistoryRequest | SubscriptionRequest
-          | ExportRequest | OverviewRequest | MoveRequest)
+          | ExportRequest | OverviewRequest | MoveRequest | AboutShown | UnknownStatus | OffTopic)
 
 
 @dataclass
@@ -297,7 +354,18 @@ def _understand(message: str, written: str, committees: tuple[Committee, ...], t
         return subscription
     request = parse_update(written, today=today)
     if request is not None:
+        if _REFERS_TO_SHOWN.search(fold(message)) and not (request.text and fold(request.text) not in _PRONOUNS):
+            what = "history" if isinstance(request, HistoryRequest) else "update"
+            return AboutShown(what, request, getattr(request, "category", None), getattr(request, "comment", None))
+        if isinstance(request, UpdateRequest) and request.text:
+            tokens, words = _split(request.text)
+            named = _find_committees(words, committees)
+            if named and not _leftover_text(tokens, [w for w in words if not _vocabulary_word(w.key)]):
+                return replace(request, text=None, committees=named)  # "uppdatera MSN:s uppdrag"
         return request
+    off = _off_topic(message, committees)
+    if off is not None:
+        return off
     moved = _move_request(message, committees, today)
     if moved is not None:
         return moved
@@ -311,14 +379,28 @@ def _understand(message: str, written: str, committees: tuple[Committee, ...], t
     asks_help = bool(_take(words, HELP_PHRASES))
     greets = bool(_take(words, GREETING_PHRASES))
     categories = frozenset().union(*(cats for pattern, cats in CATEGORY_PHRASES if _take(words, pattern)))
+    if _correct_status_typos(words):  # "genomfröda": once more, with the typos corrected
+        categories |= frozenset().union(*(cats for pattern, cats in CATEGORY_PHRASES if _take(words, pattern)))
     _take(words, FILLER_PHRASES)
     period, year, named_period = _find_period(words, today)
     found_committees = _find_committees(words, committees)
+    says_shared = bool(_take(words, _SHARED.pattern))
     asks_status = _take_filler(words)
     text = _leftover_text(tokens, words)
 
+    unknown_status = next((w for w in (text or "").split() if _STATUS_LIKE.fullmatch(fold(w))), None)
+    if unknown_status and not categories:
+        return UnknownStatus(unknown_status, found_committees)
+    shared = len(found_committees) > 1 and says_shared
+    follow_up = bool(_FOLLOW_UP.search(fold(message)))
+    if not (found_committees or categories or period or year) and _REFERS_TO_SHOWN.search(fold(message)) and (
+            text is None or all(fold(w) in _PRONOUNS for w in text.split())):
+        asked = StatusQuery(text=text) if text else (StatusQuery() if asks_status else Unknown(message))
+        return AboutShown("who" if re.search(r"(?<!\w)vem(?!\w)", fold(message)) else "show", asked)
     if found_committees or categories or period or year or text:
-        return StatusQuery(found_committees, categories, period, text, year)
+        term_only = period is not None and not re.search(r"(?<!\d)(?:19|20)?\d\d(?!\d)|år|fjol|förra|föregående|denna|detta|nuvarande|aktuell|innevarande", fold(message))
+        return StatusQuery(found_committees, categories, period, text, year, follow_up=follow_up, shared=shared,
+                           term_only=term_only)
     if asks_help:
         return Help()
     if asks_status or named_period:
@@ -339,19 +421,68 @@ _SUBSCRIPTION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"(?:prenumeration(?:en|er|erna)?|bevakning(?:en|ar|arna)?)\b|^(?:sluta|slutar) (?:följa|bevaka|prenumerera)\b",
          "remove"),
         (r"^(?:jag vill |vi vill )?(?:prenumerera|bevaka|följ|följa|starta prenumeration)\b", "add"),
+        (r"^(?:unsubscribe|stop following)\b", "remove"),
+        (r"^(?:my subscriptions|list subscriptions)\b", "list"),
+        (r"^(?:subscribe|follow)(?: to)?\b", "add"),
+        (r"^(?:vilka|vad för|hur många) (?:bevakningar|prenumerationer) har (?:jag|vi)\b", "list"),
+        (r"^(?:kan du |snälla )?(?:håll|hålla) (?:koll|ögonen|ett öga) på\b", "add"),
+        (r"^(?:kan du |snälla )?(?:säg|meddela|tala om|berätta) (?:till |för mig |mig )?(?:när|om|så fort)\b", "add"),
+        (r"^(?:jag vill |vi vill )?(?:få|ha) (?:besked|notiser|aviseringar|meddelanden?) (?:om|när|för)\b", "add"),
     )
 )
 
 
 def _subscription(message: str, committees: tuple[Committee, ...]) -> SubscriptionRequest | None:
     """"prenumerera på TN", "avsluta prenumeration på TN", "mina prenumerationer"."""
+    first, _, rest = message.partition(" ")
+    if len(first) >= 8 and DamerauLevenshtein.distance(fold(first), "prenumerera", score_cutoff=2) <= 2:
+        message = f"prenumerera {rest}"  # "prenumerea på tn": a typo in the verb
     for pattern, action in _SUBSCRIPTION_PHRASES:
         match = pattern.match(message)
         if match:
-            _, words = _split(message[match.end():])
-            return SubscriptionRequest(action, _find_committees(words, committees))
+            tokens, words = _split(message[match.end():])
+            found = _find_committees(words, committees)
+            _take(words, r"ändras|ändrar|uppdateras|rapporteras|händer|något|nytt|åt mig|åt oss|mig|oss|in")
+            _take_filler(words)
+            return SubscriptionRequest(action, found, None if found else _leftover_text(tokens, words))
     return None
 
+
+# Two committees' shared assignments, not both lists: "gemensamma uppdrag för MSN och TN", "uppdrag
+# som både KS och TN har".
+_SHARED = re.compile(r"gemensam\w*|både|delade?|delar|tillsammans|samma uppdrag|shared|in common")
+
+# Words that say something of a status the bot has none for: it says so instead of listing all.
+_STATUS_LIKE = re.compile(
+    r"pausad[et]?|stoppad[et]?|avbrut(?:na|et|en)|strandade?|vilande|nedprioriterad[et]?|inställd[at]?"
+    r"|skrinlagd[at]?|uppskjutn[at]|framskjutn[at]|fryst[a]?|avförd[a]?|struken|strukna")
+# Questions about other things than assignments.
+_OFF_TOPICS: tuple[tuple[str, str], ...] = (
+    ("bot", r"^(?:vad|vem) (?:heter|är) du|^vem (?:har )?(?:gjort|skapat|byggt) dig|^är du (?:en )?(?:bot|robot|människa)"),
+    ("who", r"(?<!\w)(?:vem|vilka) (?:leder|styr|basar över|är (?:ordförande|chef|ledamöter|ledamot))|ordförande"
+            r"|förvaltningschef\w*|ledamöter(?:na)?(?!\w)"),
+    ("when", r"(?<!\w)(?:när|var) (?:sammanträder|träffas|möts|har .{0,30}möte)|sammanträde\w*|nämndmöte\w*"
+             r"|mötesdag\w*|sammanträdesdag\w*"),
+)
+
+
+def _off_topic(message: str, committees: tuple[Committee, ...]) -> OffTopic | None:
+    folded = fold(message)
+    for topic, pattern in _OFF_TOPICS:
+        if re.search(pattern, folded):
+            _, words = _split(message)
+            return OffTopic(topic, _find_committees(words, committees))
+    return None
+
+
+# A message about the assignment shown last: a pronoun, and nothing of its own.
+_PRONOUNS = frozenset({"den", "det", "dess", "detta", "denna", "uppdraget", "det här", "den här"})
+_REFERS_TO_SHOWN = re.compile(
+    r"(?<!\w)(?:om|med|för|på|av|i|visa|rapporterade|rapporterat|skrev|skrivit|uppdaterade|uppdatera|ändra|"
+    r"rapportera|sätt|historik(?:en)?(?: för)?) (?:den|det|dess|detta|denna|uppdraget|det här|den här)(?!\w)")
+# A follow-up to the last answer: "och MSN då?", "visa bara de genomförda", "men för T2?".
+_FOLLOW_UP = re.compile(r"^(?:och|men|samt|bara|endast|enbart|än|visa bara|visa endast|visa enbart|samma)(?!\w)"
+                        r"|(?<!\w)då\W*$")
 
 # Moves of a committee's report. Each needs a committee named; a comment or reason follows ": ".
 _MOVE_STARTS: tuple[tuple[str, Move], ...] = (
@@ -393,15 +524,16 @@ def _move_request(message: str, committees: tuple[Committee, ...], today: date) 
 # rapporten för KS"), or has a verb of exporting ("exportera", "ladda ner"), or names a file format
 # after "till", "som" or "i" ("…till word"). "rapporten om dagvatten" is a question, not a file.
 _REPORT_START = (r"^(?:(?:visa|ge mig|skapa|ta fram|gör|jag vill ha|kan jag få) )?(?:hela )?"
-                 r"(?:uppföljnings|tertial)?rapport(?:en)?(?!\w)(?! om)")
-_EXPORT_VERBS = r"exportera\w*|ladda (?:ner|hem)|(?:hämta|spara|skicka) (?:hela )?(?:uppföljnings)?rapport(?:en)?"
+                 r"(?:uppföljnings|tertial)?(?:rapport(?:en)?|report)(?!\w)(?! om)")
+_EXPORT_VERBS = r"exportera\w*|export|download|ladda (?:ner|hem)|(?:hämta|spara|skicka) (?:hela )?(?:uppföljnings)?rapport(?:en)?"
 EXPORT_FORMATS: tuple[tuple[str, str], ...] = (
     ("docx", r"word\w*|docx"),
     ("md", r"markdown|md"),
     ("text", r"text(?:fil(?:en)?)?|txt"),
 )
-_FORMAT_AFTER = rf"(?:till|som|i|en|ett) (?:{'|'.join(pattern for _, pattern in EXPORT_FORMATS)})(?!\w)"
-_OVERVIEW_WORDS = r"översikt\w*|sammanfattning\w*|sammanställning\w*|summering\w*|totalt|statistik"
+_FORMAT_AFTER = rf"(?:till|som|i|en|ett|to|as|in) (?:{'|'.join(pattern for _, pattern in EXPORT_FORMATS)})(?!\w)"
+_OVERVIEW_WORDS = (r"översikt\w*|sammanfattning\w*|sammanställning\w*|summering\w*|totalt|statistik|overview"
+                   r"|summary|dashboard")
 
 
 def _report_request(message: str, committees: tuple[Committee, ...], today: date) -> Intent | None:
@@ -506,6 +638,9 @@ def _find_committees(words: list[_Word], committees: tuple[Committee, ...]) -> t
         capitals = capitals_s or word.text.isupper()
         if key not in abbreviations and capitals_s:
             key = key[:-1]
+        elif (key not in abbreviations and key.endswith("s") and key[:-1] in abbreviations
+              and i + 1 < len(words) and words[i + 1].key.startswith("uppdrag")):
+            key = key[:-1]  # "sans uppdrag": a genitive written in lowercase, before "uppdrag"
         if word.used or key not in abbreviations:
             continue
         if capitals or _lowercase_abbreviation(words, i, abbreviations):
@@ -567,6 +702,23 @@ def _vocabulary(
             if phrase and len("".join(phrase)) >= 6 and " ".join(phrase) not in abbreviations:
                 phrases.setdefault(phrase, abbreviation)
     return abbreviations, tuple(phrases.items())
+
+
+_STATUS_VOCABULARY = ("genomförda", "genomförd", "genomfört", "genomförts", "rapporterade", "rapporterat",
+                      "färdigställda", "avklarade", "försenade")
+
+
+def _correct_status_typos(words: list[_Word]) -> bool:
+    """"genomfröda" is "genomförda": a long status word with a typo or two, not yet understood, is
+    read as meant. Whether any was corrected."""
+    corrected = False
+    for word in words:
+        if not word.used and len(word.key) >= 8 and word.key not in _STATUS_VOCABULARY:
+            match = process.extractOne(word.key, _STATUS_VOCABULARY, scorer=DamerauLevenshtein.distance,
+                                       score_cutoff=2)
+            if match:
+                word.key, corrected = match[0], True
+    return corrected
 
 
 def _take_filler(words: list[_Word]) -> bool:

@@ -32,7 +32,7 @@ _STATUS_IN_REQUEST = re.compile(
 _UPDATE_START = re.compile(
     r"^(?:(?:jag|vi) (?:vill|ska|skulle vilja|behöver|måste) |(?:kan|får|ska) (?:jag|vi|du|ni) "
     r"|hur (?:kan|gör|ska) (?:jag|vi|man) (?:för att )?|(?:vill|ska) )?"
-    r"(?:uppdatera|rapportera|ändra|sätt|sätta|ange|lägg till|skriv(?! ut\b))\b",
+    r"(?:uppdatera|rapportera|ändra|sätt|sätta|ange|lägg till|skriv(?! ut\b)|update)\b",
     re.IGNORECASE,
 )
 _HISTORY_START = re.compile(r"^(?:visa )?historik(?:en)? ?(?:för|om|över|på)? ?", re.IGNORECASE)
@@ -46,7 +46,7 @@ _TO_STATUS = re.compile(r"\s+(?:till|som|med\s+status)\s+(?P<status>.+)$", re.IG
 # Words that only frame the request; what is left names the assignment.
 _FRAME_WORDS = re.compile(
     r"\b(?:jag|vi|du|ni|man|vill|ska|skulle|vilja|kan|får|behöver|måste|hur|gör|för att"
-    r"|uppdatera|rapportera|ändra|sätt|sätta|ange|lägg|till|skriv|in|status(?:en)?"
+    r"|uppdatera|rapportera|ändra|sätt|sätta|ange|lägg|till|skriv|in|status(?:en)?|update"
     r"|för|på|om|i|en|ett|ny|nytt|något|nåt|mitt|mina|vårt|våra|kommentar(?:en)?"
     r"|uppdrag(?:et|en)?|det|den|att|med|under|året|tid)\b",
     re.IGNORECASE,
@@ -62,6 +62,7 @@ class UpdateRequest:
     category: StatusCategory | None = None
     comment: str | None = None
     period: Period | None = None
+    committees: tuple[str, ...] = ()  # "uppdatera MSN:s uppdrag": choose among these committees' assignments
 
 
 @dataclass(frozen=True)

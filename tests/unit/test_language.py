@@ -7,9 +7,13 @@ from datetime import date
 import pytest
 
 from dialogs.language.understand import (
+    AboutShown,
     ExportRequest,
     Greeting,
     MoveRequest,
+    OffTopic,
+    SubscriptionRequest,
+    UnknownStatus,
     Help,
     OverviewRequest,
     StatusQuery,
@@ -416,3 +420,73 @@ def test_moves_of_a_committees_report(message: str, expected: object) -> None:
 ])
 def test_ready_words_in_questions_are_no_move(message: str) -> None:
     assert not isinstance(understand(message, COMMITTEES, today=TODAY), MoveRequest)
+
+
+# --- issue 14: Swedish as staff write it -------------------------------------------------------
+
+@pytest.mark.parametrize("message, expected", [
+    # Question verbs and nouns are no search words.
+    ("vad skrevs om dagvatten", Q(text="dagvatten")),
+    ("vad står det om linjenätet", Q(text="linjenätet")),
+    ("vilka ärenden har KS", Q("KS")),
+    ("vad sades i TN", Q("TN")),
+    # Status words as staff write them.
+    ("vilka uppdrag släpar efter", Q(categories=AT_RISK)),
+    ("KS uppdrag som hänger inte med", Q("KS", categories=AT_RISK)),
+    ("avklarade uppdrag", Q(categories=DONE)),
+    ("klarade uppdrag för TN", Q("TN", categories=DONE)),
+    ("färdigställda", Q(categories=DONE)),
+    ("uppdrag som rullar på enligt plan", Q(categories=ON_TRACK)),
+    ("vilka går enligt plan", Q(categories=ON_TRACK)),
+    # Months and seasons are periods, never a year and a search for the month.
+    ("status för TN mars 2022", Q("TN", period="T1 2022")),
+    ("visa KS uppdrag aug 2022", Q("KS", period="T2 2022")),
+    ("KS i juni", Q("KS", period="T2 2026")),
+    ("vad hände i våras med KS", Q("KS", period="T1 2026")),
+    ("hur gick det efter sommaren", Q(period="T3 2026")),
+    ("TN i höstas 2022", Q("TN", period="T3 2022")),
+    ("KS uppdrag vid årsskiftet", Q("KS", period="T3 2026")),
+    # Two committees: both lists, or what they share.
+    ("MSN eller TN", Q("MSN", "TN")),
+    ("MSN och TN:s uppdrag", Q("MSN", "TN")),
+    ("gemensamma uppdrag för MSN och TN", StatusQuery(("MSN", "TN"), shared=True)),
+    ("uppdrag som både KS och TN har", StatusQuery(("KS", "TN"), shared=True)),
+    # Subscribing as people say it.
+    ("håll koll på dagvattnet åt mig", SubscriptionRequest("add", text="dagvattnet")),
+    ("säg till när TN-uppdragen ändras", SubscriptionRequest("add", ("TN",))),
+    ("vilka bevakningar har jag", SubscriptionRequest("list")),
+    # Not about assignments.
+    ("vem leder tekniska nämnden", OffTopic("who", ("TN",))),
+    ("när sammanträder KS", OffTopic("when", ("KS",))),
+    ("vad heter du", OffTopic("bot")),
+    # Status words the bot has no status for.
+    ("vilka är pausade", UnknownStatus("pausade")),
+    ("stoppade uppdrag för TN", UnknownStatus("stoppade", ("TN",))),
+])
+def test_swedish_as_staff_write_it(message: str, expected: object) -> None:
+    got = understand(message, COMMITTEES, today=TODAY)
+    assert got == expected
+    if isinstance(expected, StatusQuery):
+        assert got.shared == expected.shared
+
+
+@pytest.mark.parametrize("message, what", [
+    ("vad står det om den?", "show"), ("vem rapporterade det?", "who"), ("uppdatera den", "update"),
+    ("historik för den", "history"), ("visa den igen", "show"), ("hur går det med uppdraget?", "show"),
+])
+def test_pronouns_refer_to_what_was_shown(message: str, what: str) -> None:
+    got = understand(message, COMMITTEES, today=TODAY)
+    assert isinstance(got, AboutShown) and got.what == what
+
+
+@pytest.mark.parametrize("message, follow_up", [
+    ("visa bara de genomförda", True), ("och för T2?", True), ("och MSN då?", True),
+    ("status för TN-uppdrag", False), ("genomförda uppdrag för KS", False),
+])
+def test_follow_ups_are_marked(message: str, follow_up: bool) -> None:
+    assert understand(message, COMMITTEES, today=TODAY).follow_up is follow_up
+
+
+def test_shared_survives_a_button() -> None:
+    query = StatusQuery(("MSN", "TN"), shared=True)
+    assert StatusQuery.from_data(query.to_data()).shared is True
