@@ -1,7 +1,7 @@
 """The benchmark (`make bench`): one run, every figure side by side with its target.
 
     python -m bench [--assignments N] [--quick] [--skip-postgres]
-                    [--only turns|queries|import|fanout] [--json FILE]
+                    [--only turns|queries|import|fanout|language] [--json FILE]
 
 In the order they run:
 
@@ -17,6 +17,8 @@ In the order they run:
             p50/p95 per question kind over HTTP, the largest message the bot sent, and the
             serving process's peak RSS (VmHWM).
 4. fanout   the notification fan-out of bench/notify_bench.py (connection reuse only).
+5. language `understand()` per message over tests/language_table.py, next to `domain.text.fold()`
+            over the same messages (bench/language.py; no database, a few seconds).
 
 The bots run with SCHEDULER=false and no MicrosoftAppId (local mode); the archive's years end
 in 2024 and the questions that need a period name one, so the machine's date does not matter.
@@ -53,6 +55,7 @@ TARGETS = {
     "import_s_per_10k": 5.0,
     "rss_mb": 200.0,
     "fanout_ratio": 0.95,  # delivered per second / the connector's limit; 0 duplicates, 0 lost
+    "language_mean_us": 1000.0,  # understand() per message of the language table, mean
 }
 KINDS = ("committee", "committee+period", "status filter", "free text", "history", "paging")
 # Questions without a period are about the newest reported period, a T3: these all find some.
@@ -288,6 +291,15 @@ def fanout_phase(args) -> dict:
     }
 
 
+# --- understanding a message ------------------------------------------------------------------
+
+
+def language_phase(args) -> dict:
+    from bench import language
+
+    return language.run(args.rounds)
+
+
 # --- the table -------------------------------------------------------------------------------
 
 
@@ -400,6 +412,22 @@ def report(figures: dict) -> str:
                     f"{fan['duplicates']}, lost {fan['lost']} (target 0 and 0)  {_verdict(ok)}"]
     elif fan:
         out += ["", f"Notification fan-out failed: {_last_line(fan['error'])}"]
+    lang = figures.get("language")
+    if lang and "error" not in lang:
+        target = TARGETS["language_mean_us"]
+        u, f = lang["understand"], lang["fold"]
+        rows = [["µs per message", "mean", "p50", "p99", "first round", "target", ""],
+                ["understand()", _fmt(u["mean_us"]), _fmt(u["p50_us"]), _fmt(u["p99_us"]),
+                 _fmt(u["first_round_mean_us"]), f"mean < {target:g}", _verdict(u["mean_us"] < target)],
+                ["fold() (baseline)", _fmt(f["mean_us"], 2), _fmt(f["p50_us"], 2), _fmt(f["p99_us"], 2),
+                 _fmt(f["first_round_mean_us"], 2), "", ""]]
+        slowest = lang["slowest"]
+        out += ["", f"Understanding a message ({lang['messages']} messages of tests/language_table.py x "
+                    f"{lang['rounds']} rounds, no database; understand/fold {lang['understand/fold']:g}x):",
+                _table(rows),
+                f"  slowest message: {slowest['message']!r} ({slowest['kind']}) {slowest['mean_us']:g} µs"]
+    elif lang:
+        out += ["", f"Understanding a message failed: {_last_line(lang['error'])}"]
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in figures["phases"].items())
     out += ["", f"Phases: {phases}"]
     return "\n".join(out)
@@ -416,7 +444,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="assignments in the archive (default: BENCH_ASSIGNMENTS or 100,000; 2,000 with --quick)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: small archive, short measurements")
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--only", choices=["turns", "queries", "import", "fanout"],
+    parser.add_argument("--only", choices=["turns", "queries", "import", "fanout", "language"],
                         help="one phase (queries imports the archive first and shows that too)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the figures here instead of to stdout")
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL")
@@ -429,6 +457,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds one question kind may take before it stops early (default 120)")
     parser.add_argument("--duration", type=float, default=None, help="seconds per turns/s measurement (default 10)")
     parser.add_argument("--recipients", type=int, default=None, help="fan-out recipients (default 5,000)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="readings of every message of the language table (default 100)")
     args = parser.parse_args(argv)
     quick = args.quick
     env_n = os.environ.get("BENCH_ASSIGNMENTS")
@@ -438,6 +468,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.kind_budget = args.kind_budget or (60.0 if quick else 120.0)
     args.duration = args.duration or (3.0 if quick else 10.0)
     args.recipients = args.recipients or (1_000 if quick else 5_000)
+    args.rounds = args.rounds or (20 if quick else 100)
     return args
 
 
@@ -456,7 +487,7 @@ def _terminate(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     signal.signal(signal.SIGTERM, _terminate)  # stop children and clean up as on Ctrl-C
-    wanted = {args.only} if args.only else {"turns", "import", "queries", "fanout"}
+    wanted = {args.only} if args.only else {"turns", "import", "queries", "fanout", "language"}
     figures: dict = {
         "started": time.strftime("%Y-%m-%d %H:%M"), "commit": _commit(),
         "config": {"assignments": args.assignments, "seed": args.seed, "quick": args.quick,
@@ -465,27 +496,32 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS, "phases": {},
     }
     failed = interrupted = False
-    try:
-        with tempfile.TemporaryDirectory(prefix="uppdragsbot-bench-") as tmp, \
-                procs.service("connector", procs.python("bench.connector"), workdir=Path(tmp)) as connector:
-            workdir = Path(tmp)
 
-            def phase(name: str, run):
-                nonlocal failed
-                log(f"== {name}")
-                started = time.monotonic()
-                try:
-                    return run()
-                except procs.ServiceError as exc:
-                    failed = True
-                    log(f"  {name} failed: {exc}")
-                    return {"error": str(exc)}
-                except Exception as exc:  # noqa: BLE001 - report it and go on with the other phases
-                    failed = True
-                    log(f"  {name} failed: {type(exc).__name__}: {exc}")
-                    return {"error": f"{type(exc).__name__}: {exc}"}
-                finally:
-                    figures["phases"][name] = time.monotonic() - started
+    def phase(name: str, run):
+        nonlocal failed
+        log(f"== {name}")
+        started = time.monotonic()
+        try:
+            return run()
+        except procs.ServiceError as exc:
+            failed = True
+            log(f"  {name} failed: {exc}")
+            return {"error": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - report it and go on with the other phases
+            failed = True
+            log(f"  {name} failed: {type(exc).__name__}: {exc}")
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            figures["phases"][name] = time.monotonic() - started
+
+    try:
+        if "language" in wanted:  # no processes, no database: before everything else
+            figures["language"] = phase("language", lambda: language_phase(args))
+        with contextlib.ExitStack() as stack:
+            if wanted - {"language"}:  # the other phases: a work directory and the fake Bot Connector
+                workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="uppdragsbot-bench-")))
+                connector = stack.enter_context(procs.service("connector", procs.python("bench.connector"),
+                                                              workdir=workdir))
 
             if "turns" in wanted:
                 figures["turns"] = phase("turns", lambda: turns_phase(args, workdir, connector))

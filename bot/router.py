@@ -7,6 +7,10 @@ dialog, which handles "avbryt", "hjälp" and questions itself (dialogs/cancel_an
 
 Adding a question: its intent in dialogs/language, its answer in dialogs/answers.py, a row
 in ``intents``. Adding a button: its class in dialogs/actions.py, a row in ``actions``.
+
+Follow-ups ("visa bara de genomförda", "vem rapporterade det?") use what the last answer showed:
+answers that show assignments return it (``Shown``), and it is kept per person and conversation
+in the bot state, for 30 minutes by the bot's clock (dialogs/context.py has the rules).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from botbuilder.schema import Activity
 
 from bot import logs
 from bot.adapter import tenant_of
+from dialogs import context as follow_ups
 from dialogs.actions import (
     Ask,
     DialogAnswer,
@@ -46,12 +51,15 @@ from dialogs.closing import Actor, Closing
 from dialogs.copy import DIALOG_ENDED_BUTTON, NOTHING_TO_CANCEL, UPDATE_REPLACED
 from dialogs.language.chat import as_written, is_cancel
 from dialogs.language.understand import (
+    AboutShown,
     ExportRequest,
     Greeting,
     Help,
     HistoryRequest,
     Intent,
     MoveRequest,
+    OffTopic,
+    UnknownStatus,
     OverviewRequest,
     StatusQuery,
     SubscriptionRequest,
@@ -120,15 +128,21 @@ class Router:
         self._answers = answers
         self._closing = closing
         self._send_notices = send_notices  # after a move: the messages it queued go out now
+        self._clock = db.clock
         self._dialogs = DialogSet(dialog_state.create_property("DialogState"))
+        # What the last answer showed (dialogs/context.py), as plain JSON: per person, since the
+        # state is PrivateConversationState.
+        self._last_shown = dialog_state.create_property("LastShown")
         self._dialogs.add(UpdateAssignmentDialog(
             db, open_reporting=open_reporting, understand=self.understand, answer_question=self._answer_in_dialog,
         ))
         self.intents: dict[type, Handler] = {
-            StatusQuery: lambda turn, q: answers.status(turn.reply, q),
-            HistoryRequest: lambda turn, r: answers.history(turn.reply, r.text),
+            StatusQuery: self._status,
+            HistoryRequest: lambda turn, r: self._remember(turn, answers.history(turn.reply, r.text)),
+            AboutShown: self._about_shown,
             UpdateRequest: lambda turn, r: self._start_update(
-                turn, text=r.text, category=r.category, comment=r.comment, period=r.period),
+                turn, text=r.text, category=r.category, comment=r.comment, period=r.period,
+                committees=list(r.committees) or None),
             SubscriptionRequest: self._subscription,
             ExportRequest: lambda turn, r: self._export(turn, r.period, r.committees, r.format),
             OverviewRequest: lambda turn, r: answers.overview(turn.reply, r.period, r.committees),
@@ -137,11 +151,14 @@ class Router:
             Greeting: lambda turn, _: answers.greeting(turn.reply),
             Thanks: lambda turn, _: answers.thanks(turn.reply),
             Unknown: lambda turn, _: answers.not_understood(turn.reply),
+            OffTopic: lambda turn, r: answers.off_topic(turn.reply, r.topic, r.committees),
+            UnknownStatus: lambda turn, r: answers.unknown_status(turn.reply, r.word, r.committees),
         }
         self.actions: dict[type, Handler] = {
-            ShowStatus: lambda turn, a: self._then_reprompt(turn, answers.status(turn.reply, a.query, page=a.page)),
+            ShowStatus: lambda turn, a: self._then_reprompt(
+                turn, self._remember(turn, answers.status(turn.reply, a.query, page=a.page))),
             ShowAssignment: lambda turn, a: self._then_reprompt(
-                turn, answers.assignment(turn.reply, a.assignment_id, a.period)),
+                turn, self._remember(turn, answers.assignment(turn.reply, a.assignment_id, a.period))),
             UpdateStatus: lambda turn, a: self._start_update(
                 turn, assignment_id=a.assignment_id, period=a.period, origin=a.origin,
                 card_activity_id=turn.activity.reply_to_id),  # the message holding the card, to refresh it
@@ -202,7 +219,8 @@ class Router:
     async def _subscription(self, turn: Turn, request: SubscriptionRequest) -> None:
         sender = turn.activity.from_property
         await self._answers.subscription(turn.reply, installed_in(turn.context), request.action,
-                                         request.committees, sender.aad_object_id if sender else None)
+                                         request.committees, sender.aad_object_id if sender else None,
+                                         request.text)
 
     async def _move_request(self, turn: Turn, request: MoveRequest) -> None:
         await self._closing.request(turn.reply, request.move, request.committees, request.period, request.text,
@@ -221,6 +239,51 @@ class Router:
             owner=sender.aad_object_id if sender else None,
             personal=(conversation.conversation_type or "personal") == "personal" if conversation else False)
 
+    # --- follow-ups: what the last answer showed ---------------------------------------------------
+
+    async def _status(self, turn: Turn, query: StatusQuery) -> None:
+        """A status question; a follow-up ("och MSN då?") refines the last answer's question."""
+        if query.follow_up:
+            query = follow_ups.refine(query, await self._context(turn))
+        await self._remember(turn, self._answers.status(turn.reply, query))
+
+    async def _about_shown(self, turn: Turn, about: AboutShown) -> None:
+        """"vad står det om den?", "vem rapporterade det?", "uppdatera den", "historik för den"."""
+        target = follow_ups.referent(await self._context(turn))
+        if target is None:  # nothing shown lately: what the message means alone
+            if about.what == "update" and about.otherwise is not None and turn.dc is not None:
+                await self.intents[type(about.otherwise)](turn, about.otherwise)  # the dialog asks which
+            else:
+                await self._answers.nothing_shown(turn.reply, about.what)
+        elif isinstance(target, follow_ups.Several):
+            await self._answers.which_one(turn.reply, target, update=about.what == "update" and turn.dc is not None)
+        elif about.what == "update" and turn.dc is not None:
+            await self._start_update(turn, assignment_id=target.assignment_id,
+                                     period=getattr(about.otherwise, "period", None) or target.period,
+                                     category=about.category, comment=about.comment)
+        elif about.what == "who":
+            await self._remember(turn, self._answers.reported_by(turn.reply, target.assignment_id, target.period))
+        elif about.what == "history":
+            await self._remember(turn, self._answers.history(turn.reply, assignment_id=target.assignment_id,
+                                                             period=target.period))
+        else:  # "show" (and "update" asked inside the update dialog: the card, with its button)
+            await self._remember(turn, self._answers.assignment(turn.reply, target.assignment_id, target.period))
+
+    async def _context(self, turn: Turn) -> follow_ups.Context | None:
+        """The conversation's context for this person, unless there is none or it has expired."""
+        stored = await self._last_shown.get(turn.context)
+        return follow_ups.current(follow_ups.Context.from_data(stored), self._clock.now())
+
+    async def _remember(self, turn: Turn, answered: Awaitable[follow_ups.Shown | None]) -> None:
+        """Answer, and keep what the answer showed."""
+        await self._keep(turn, await answered)
+
+    async def _keep(self, turn: Turn, shown: follow_ups.Shown | None) -> None:
+        """Keep what an answer showed (None: nothing), saved with the turn's state."""
+        if shown is not None:
+            context = follow_ups.remember(shown, self._clock.now(), await self._context(turn))
+            await self._last_shown.set(turn.context, context.to_data())
+
     # --- the update dialog -----------------------------------------------------------------------
 
     async def _start_update(self, turn: Turn, **options: Any) -> None:
@@ -237,8 +300,11 @@ class Router:
         if isinstance(done, Interrupted):
             await turn.reply(UPDATE_REPLACED)
             await self.intents[type(done.intent)](turn, done.intent)
-        elif isinstance(done, Saved) and done.card_activity_id:
-            await self._refresh(turn, done)
+        elif isinstance(done, Saved):
+            # "vem rapporterade det?" now means the assignment just saved.
+            await self._keep(turn, follow_ups.Shown.one(done.assignment_id, done.period))
+            if done.card_activity_id:
+                await self._refresh(turn, done)
 
     async def _refresh(self, turn: Turn, saved: Saved) -> None:
         when = " " + local(saved.reported_at).strftime("%H:%M") if saved.reported_at else ""

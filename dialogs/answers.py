@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 
 from dialogs import cards, lookup
-from dialogs.actions import Origin, ShowStatus
+from dialogs.actions import Origin, ShowAssignment, ShowStatus, UpdateStatus
+from dialogs.context import Several, Shown, ShownAssignment
 from dialogs.copy import (
     ASSIGNMENT_GONE,
     EXAMPLES,
@@ -25,7 +26,7 @@ from dialogs.copy import (
 )
 from dialogs.language.understand import StatusQuery
 from domain import rules
-from domain.clock import Clock, today
+from domain.clock import Clock, local, today
 from domain.committees import Committee
 from domain.periods import Period
 from domain.records import AssignmentStatus
@@ -122,6 +123,29 @@ class Answers:
     async def not_understood(self, reply: Reply) -> None:
         await reply(cards.suggestions_card(NOT_UNDERSTOOD, EXAMPLES))
 
+    async def off_topic(self, reply: Reply, topic: str, committees: Sequence[str]) -> None:
+        """Not about assignments: say what the bot knows about, and offer the nearest thing."""
+        known = await self._known()
+        names = _names([c for c in committees if c in known], known) if committees else ""
+        if topic == "bot":
+            text = ("Jag är Uppdragsboten. Jag vet hur det går med kommunfullmäktiges uppdrag till nämnderna, "
+                    "period för period, och tar emot nämndernas rapporter.")
+        else:
+            about = "vem som leder eller sitter i nämnderna" if topic == "who" else "när nämnderna sammanträder"
+            text = (f"Det vet jag inte – jag vet inte {about}. Jag vet hur det går med kommunfullmäktiges uppdrag "
+                    "till nämnderna" + (f", till exempel {names}s uppdrag." if names else "."))
+        offers = [f"status för {c}-uppdrag" for c in committees if c in known][:3] or list(EXAMPLES)
+        await reply(cards.suggestions_card(text, offers))
+
+    async def unknown_status(self, reply: Reply, word: str, committees: Sequence[str]) -> None:
+        """A status-like word with no status of ours: say so and name the statuses, never list everything."""
+        statuses = ", ".join(f"”{c.label.lower()}”" for c in StatusCategory)
+        who = f"{committees[0]}:s " if len(committees) == 1 else ""
+        await reply(cards.suggestions_card(
+            f"Statusen ”{word}” känner jag inte till. Ett uppdrag har någon av statusarna {statuses}.",
+            [f"visa {who}ej genomförda uppdrag", f"visa {who}uppdrag som inte bedöms bli genomförda",
+             f"visa {who}ej rapporterade uppdrag"]))
+
     async def unreadable_button(self, reply: Reply) -> None:
         await reply(cards.suggestions_card(UNREADABLE_BUTTON, EXAMPLES))
 
@@ -141,29 +165,86 @@ class Answers:
         await self._db.run(conversations.deactivate, conversation_id=conversation_id)
 
     async def subscription(self, reply: Reply, installed: InstalledIn, action: str,
-                           committees: Sequence[str], user_id: str | None) -> None:
-        await reply(await self._db.run(_subscription, installed=installed, action=action,
-                                       wanted=committees, user_id=user_id))
+                           committees: Sequence[str], user_id: str | None, text: str | None = None) -> None:
+        """Subscribing by an assignment ("håll koll på dagvattnet") subscribes to its committees:
+        notifications are per committee and period."""
+        note = ""
+        if text and not committees:
+            def assignment_committees(*, session) -> tuple[str, ...]:
+                period = queries.default_period(session=session, today=self.today())
+                found = lookup.find(session, text, period, limit=1)
+                return tuple(c.abbreviation for c in found[0][0].committees) if found else ()
+
+            committees = await self._db.run(assignment_committees)
+            if not committees:
+                await reply(f"Jag hittade inget uppdrag som handlar om ”{literal(text)}”. Skriv till exempel "
+                            "”prenumerera på TN”.")
+                return
+            note = (f" Besked ges per nämnd, så du följer ”{literal(text)}” genom "
+                    f"{'dess nämnder' if len(committees) > 1 else 'dess nämnd'}.")
+        answer = await self._db.run(_subscription, installed=installed, action=action, wanted=committees,
+                                    user_id=user_id)
+        await reply(answer + note)
 
     # --- status, one assignment, history ---------------------------------------------------------
 
-    async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> None:
-        await reply(await self._db.run(self._status, query=query, page=max(1, page),
-                                       committees=await self._known()))
+    # Each returns what it showed (dialogs/context.py), for follow-ups; None: no assignment.
 
-    async def assignment(self, reply: Reply, assignment_id: int, period: Period | None) -> None:
-        await reply(await self._db.run(self._assignment, assignment_id=assignment_id, period=period))
+    async def status(self, reply: Reply, query: StatusQuery, *, page: int = 1) -> Shown:
+        message, shown = await self._db.run(self._status, query=query, page=max(1, page),
+                                            committees=await self._known())
+        await reply(message)
+        return shown
 
-    async def history(self, reply: Reply, text: str) -> None:
-        await reply(await self._db.run(self._history, text=text))
+    async def assignment(self, reply: Reply, assignment_id: int, period: Period | None) -> Shown | None:
+        message, shown = await self._db.run(self._assignment, assignment_id=assignment_id, period=period)
+        await reply(message)
+        return shown
+
+    async def history(self, reply: Reply, text: str | None = None, *, assignment_id: int | None = None,
+                      period: Period | None = None) -> Shown | None:
+        """The history of the assignment ``text`` finds, or of ``assignment_id`` (shown in ``period``)."""
+        message, shown = await self._db.run(self._history, text=text, assignment_id=assignment_id, period=period)
+        await reply(message)
+        return shown
+
+    # --- about the assignment shown last (dialogs/context.py) ------------------------------------
+
+    async def reported_by(self, reply: Reply, assignment_id: int, period: Period) -> Shown | None:
+        """"vem rapporterade det?": who reported the assignment for ``period``, and when."""
+        message, shown = await self._db.run(self._reported_by, assignment_id=assignment_id, period=period)
+        await reply(message)
+        return shown
+
+    async def which_one(self, reply: Reply, several: Several, *, update: bool = False) -> None:
+        """"den" after a list of several: unclear; a button per assignment on it (to update it,
+        with ``update``)."""
+        body = [cards.plain("Jag vet inte vilket av uppdragen du menar. Välj ett:", weight="bolder")]
+        for item in several.assignments:
+            action = (UpdateStatus(item.assignment_id, several.period) if update
+                      else ShowAssignment(item.assignment_id, several.period))
+            body.append(cards.container([
+                cards.plain(cards.shorten(cards.safe_line(item.title) or "Uppdrag", cards.PREVIEW_CHARS)),
+                cards.action_set([cards.submit("Uppdatera status" if update else "Visa uppdraget", action)],
+                                 spacing="small"),
+            ], separator=True))
+        await reply(cards.adaptive_card(body))
+
+    async def nothing_shown(self, reply: Reply, what: str) -> None:
+        """"vad står det om den?" when no assignment was shown lately."""
+        example = "historik för linjenätet" if what == "history" else "hur går det med linjenätet?"
+        await reply(cards.suggestions_card(
+            "Jag vet inte vilket uppdrag du menar – jag har inte visat dig något uppdrag på sistone. "
+            f"Fråga om ett uppdrag först, till exempel ”{example}”.",
+            (example, "status för TN-uppdrag", "hjälp")))
 
     async def refreshed_card(self, origin: Origin | None, assignment_id: int, period: Period, note: str) -> dict:
         """The card a saved update came from, drawn again with the new status."""
         if origin is not None:
-            card = await self._db.run(self._status, query=origin.query, page=origin.page,
-                                      committees=await self._known())
+            card, _ = await self._db.run(self._status, query=origin.query, page=origin.page,
+                                         committees=await self._known())
         else:
-            card = await self._db.run(self._assignment, assignment_id=assignment_id, period=period)
+            card, _ = await self._db.run(self._assignment, assignment_id=assignment_id, period=period)
         if isinstance(card, str):
             card = cards.suggestions_card(card, EXAMPLES)
         return cards.with_note(card, note)
@@ -218,10 +299,16 @@ class Answers:
 
     # --- the work, in one transaction each --------------------------------------------------------
 
-    def _status(self, *, session, query: StatusQuery, page: int, committees: dict[str, Committee]) -> str | dict:
+    def _status(self, *, session, query: StatusQuery, page: int,
+                committees: dict[str, Committee]) -> tuple[str | dict, Shown]:
         facts = queries.period_facts(session=session, today=self.today())
         period = query.period or rules.default_period(facts, year=query.year)
         awaiting = rules.awaits_reports(period, facts)
+
+        def shown(statuses: Sequence[AssignmentStatus] = ()) -> Shown:  # the question as answered
+            return Shown(period, replace(query, period=period, year=None, follow_up=False),
+                         tuple(ShownAssignment(s.assignment_id, s.title) for s in statuses[: cards.PAGE_SIZE]))
+
         if query.text:
             found = [s for s, _ in lookup.find(session, query.text, period, committees=query.committees,
                                                categories=query.categories)]
@@ -235,49 +322,72 @@ class Answers:
                     f"Jag hittade inget uppdrag i {period.label} som handlar om ”{query.text}”. "
                     "Prova med andra ord eller fråga efter en nämnd.",
                     EXAMPLES,
-                )
+                ), shown()
             elif len(found) == 1:
-                return _assignment_card(session, found[0])
+                return _assignment_card(session, found[0]), shown(found)
             elif awaiting and StatusCategory.NOT_REPORTED not in query.categories:
-                return _nothing_found(query, period, committees, list(facts.reported), awaiting)
+                return _nothing_found(query, period, committees, list(facts.reported), awaiting), shown()
             else:
                 return _list_card(query, period, found, len(found), Counter(s.category for s in found),
-                                  committees, page=1)
+                                  committees, page=1), shown(found)
         if awaiting and StatusCategory.NOT_REPORTED not in query.categories:
-            return _nothing_found(query, period, committees, list(facts.reported), awaiting)
+            return _nothing_found(query, period, committees, list(facts.reported), awaiting), shown()
         def page_of(number: int) -> queries.StatusList:
             return queries.list_statuses(session=session, period=period, committees=query.committees,
                                          categories=query.categories, offset=(number - 1) * cards.PAGE_SIZE,
-                                         limit=cards.PAGE_SIZE)
+                                         limit=cards.PAGE_SIZE, shared=query.shared)
 
         page = max(1, page)
         listed = page_of(page)
         if not listed.total:
-            return _nothing_found(query, period, committees, list(facts.reported), awaiting)
+            return _nothing_found(query, period, committees, list(facts.reported), awaiting), shown()
         if not listed.statuses:  # a page past the end (the list shrank): its last page
             page = -(-listed.total // cards.PAGE_SIZE)
             listed = page_of(page)
         closing = (approvals.report_of(session=session, committee=query.committees[0], period=period)
                    if len(query.committees) == 1 and query.committees[0] in committees else None)
-        return _list_card(query, period, listed.statuses, listed.total, listed.counts, committees, page, closing)
+        return (_list_card(query, period, listed.statuses, listed.total, listed.counts, committees, page, closing),
+                shown(listed.statuses))
 
-    def _assignment(self, *, session, assignment_id: int, period: Period | None) -> str | dict:
+    def _assignment(self, *, session, assignment_id: int,
+                    period: Period | None) -> tuple[str | dict, Shown | None]:
         period = period or queries.default_period(session=session, today=self.today())
         status = queries.get_status(session=session, assignment_id=assignment_id, period=period)
         if status is None:
-            return ASSIGNMENT_GONE
-        return _assignment_card(session, status)
+            return ASSIGNMENT_GONE, None
+        return _assignment_card(session, status), Shown.one(status.assignment_id, status.period, status.title)
 
-    def _history(self, *, session, text: str) -> str | dict:
-        period = queries.default_period(session=session, today=self.today())
-        found = lookup.find(session, text, period, limit=1)
-        if not found:
-            return cards.suggestions_card(f"Jag hittade inget uppdrag som handlar om ”{text}”.", EXAMPLES)
-        first = found[0][0]
+    def _history(self, *, session, text: str | None, assignment_id: int | None = None,
+                 period: Period | None = None) -> tuple[str | dict, Shown | None]:
+        period = period or queries.default_period(session=session, today=self.today())
+        if assignment_id is not None:
+            first = queries.get_status(session=session, assignment_id=assignment_id, period=period)
+            if first is None:
+                return ASSIGNMENT_GONE, None
+        else:
+            found = lookup.find(session, text or "", period, limit=1)
+            if not found:
+                return cards.suggestions_card(f"Jag hittade inget uppdrag som handlar om ”{text}”.", EXAMPLES), None
+            first = found[0][0]
+        shown = Shown.one(first.assignment_id, period, first.title)
         reports = queries.history(session=session, assignment_id=first.assignment_id)
         if not reports:
-            return f"Det finns inga rapporter för ”{literal(first.title)}” ännu."
-        return cards.history_card(reports)
+            return f"Det finns inga rapporter för ”{literal(first.title)}” ännu.", shown
+        return cards.history_card(reports), shown
+
+    def _reported_by(self, *, session, assignment_id: int, period: Period) -> tuple[str, Shown | None]:
+        status = queries.get_status(session=session, assignment_id=assignment_id, period=period)
+        if status is None:
+            return ASSIGNMENT_GONE, None
+        title, shown = literal(status.title), Shown.one(status.assignment_id, period, status.title)
+        if status.category is StatusCategory.NOT_REPORTED:
+            return f"”{title}” har ingen rapport för {period.label} än.", shown
+        when = local(status.reported_at).strftime("%Y-%m-%d") if status.reported_at else None
+        what = f"{period.label}: {cards.status_text(status.category)}"
+        if status.author:
+            return f"{literal(status.author)} rapporterade ”{title}”{' ' + when if when else ''} ({what}).", shown
+        return (f"Rapporten för ”{title}” ({what}) har inget namn: den lästes in från den publicerade "
+                f"uppföljningen{' ' + when if when else ''}."), shown
 
 
 def _assignment_card(session, status: AssignmentStatus) -> dict:
@@ -340,6 +450,8 @@ def _names(abbreviations: Sequence[str], known: dict[str, Committee]) -> str:
 def _heading(query: StatusQuery, committees: dict[str, Committee]) -> str:
     if query.text:
         return f"Sökresultat för ”{query.text}”"
+    if query.shared and len(query.committees) > 1:
+        return "Gemensamma uppdrag för " + _names(query.committees, committees)
     return _names(query.committees, committees) if query.committees else "Alla nämnder"
 
 

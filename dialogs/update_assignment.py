@@ -36,7 +36,7 @@ from dialogs.copy import (
     OTHER_DIALOG_BUTTON,
     literal,
 )
-from dialogs.language.understand import Intent, StatusQuery, UpdateRequest
+from dialogs.language.understand import AboutShown, Intent, StatusQuery, UpdateRequest
 from dialogs.state import register_state_class
 from domain import rules
 from domain.clock import today
@@ -94,6 +94,7 @@ class Update:
     title: str | None = None
     previous: str | None = None  # the comment "behåll" keeps
     baseline: int | None = None  # the current report when the dialog started
+    committees: list[str] | None = None  # "uppdatera MSN:s uppdrag": offer these committees' assignments
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
         self.initial_dialog_id = "steps"
 
     def is_new_request(self, intent: Intent) -> bool:
-        return isinstance(intent, UpdateRequest)
+        return isinstance(intent, UpdateRequest) or (isinstance(intent, AboutShown) and intent.what == "update")
 
     # --- steps -------------------------------------------------------------------------------
 
@@ -191,6 +192,13 @@ class UpdateAssignmentDialog(CancelAndHelpDialog):
             return await step.end_dialog()
         if update.assignment_id:
             return await step.next(update.assignment_id)
+        if update.committees and not update.text:
+            found = await self._db.run(queries.find_statuses, period=update.period, committees=update.committees)
+            if found:
+                names = ", ".join(update.committees)
+                return await self._ask(step, ASK_ASSIGNMENT, cards.choose_assignment_card(
+                    f"Vilket av {names}:s uppdrag vill du uppdatera? Välj nedan eller skriv några ord ur titeln.",
+                    found, token=update.token))
         found = await self._db.run(self._search, text=update.text, period=update.period) if update.text else []
         if len(found) == 1:
             return await step.next(found[0].assignment_id)
