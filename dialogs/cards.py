@@ -686,6 +686,103 @@ def overview_card(period: Period, rows: Sequence[tuple[Committee, Mapping[Status
     return adaptive_card(body)
 
 
+# --- notifications about a committee's report (dialogs/notifications.py queues them) ---------
+
+NAME_CHARS = 100  # a committee's or a person's name on a notification card
+RETURN_COMMENT_CHARS = 4_000  # a send-back's comment on the card
+DIGEST_ITEMS_MAX = 20  # reports listed in one digest
+
+
+def _abbreviation(abbreviation: str) -> str:
+    return shorten(safe_line(abbreviation), 40)
+
+
+def _moved_at(report: CommitteeReport) -> str:
+    return local(report.at).strftime("%Y-%m-%d %H:%M") if report.at else ""
+
+
+def _by_line(prefix: str, report: CommitteeReport) -> Element | None:
+    """"Markerad som klar av Anna Andersson 2022-05-20 14:02" (the name and the time if known)."""
+    who = shorten(safe_line(report.by), NAME_CHARS)
+    when = _moved_at(report)
+    if not who and not when:
+        return None
+    runs = [run(prefix, subtle=True)]
+    if who:
+        runs.append(run(f" av {who}", subtle=True))
+    if when:
+        runs.append(run(f" {when}", subtle=True))
+    return rich(*runs, spacing="none")
+
+
+def ready_card(report: CommitteeReport, *, committee_name: str,
+               counts: Mapping[StatusCategory, int]) -> Card:
+    """To an approver: the committee's report is ready for approval, with its counts."""
+    committee = _abbreviation(report.committee)
+    total = sum(counts.values())
+    body: list[Element] = [
+        plain(f"{committee}:s rapport för {report.period.label} är klar för godkännande", size="large",
+              weight="bolder"),
+    ]
+    if (by := _by_line("Markerad som klar", report)) is not None:
+        body.append(by)
+    body += [
+        rich(run("Nämnd: ", weight="bolder"), run(shorten(safe_line(committee_name), NAME_CHARS)), spacing="medium"),
+        text_block(f"{total} uppdrag {period_text(report.period)}", subtle=True, spacing="none"),
+    ]
+    if line := counts_text(counts):
+        body.append(text_block(line, spacing="small"))
+    if counts.get(StatusCategory.NOT_REPORTED):
+        body.append(text_block(f"Observera: {counts[StatusCategory.NOT_REPORTED]} uppdrag saknar rapport.",
+                               color="warning", spacing="small"))
+    return adaptive_card(body, [submit("Granska och godkänn", ReviewReport(report.committee, report.period))])
+
+
+def returned_card(report: CommitteeReport) -> Card:
+    """To a reporter: the committee's report was sent back, with the approver's comment."""
+    committee = _abbreviation(report.committee)
+    who = shorten(safe_line(report.by), NAME_CHARS)
+    heading = f"{committee}:s rapport för {report.period.label} skickades tillbaka"
+    body: list[Element] = [
+        plain(f"{heading} av {who}" if who else heading, size="large", weight="bolder"),
+    ]
+    if when := _moved_at(report):
+        body.append(text_block(when, subtle=True, spacing="none"))
+    body.append(text_block("Rapporten är öppen för rapportering igen. Rätta det som behövs och markera den "
+                           "som klar på nytt.", spacing="small"))
+    body.append(text_block("Kommentar", weight="bolder", separator=True))
+    paragraphs = safe_paragraphs(shorten(report.comment or "", RETURN_COMMENT_CHARS))
+    body += [plain(p, spacing="small") for p in paragraphs] or [text_block("Ingen kommentar.", subtle=True)]
+    show = ShowStatus(StatusQuery(committees=(report.committee,), period=report.period))
+    return adaptive_card(body, [submit(f"Visa {committee}:s uppdrag", show)])
+
+
+def digest_card(day: date, reports: Sequence[CommitteeReport],
+                counts: Mapping[tuple[str, Period], Mapping[StatusCategory, int]]) -> Card:
+    """To an approver, each morning: the reports waiting for their approval, oldest first,
+    each in a container of its own with its own button (Teams shows at most six per set)."""
+    heading = ("1 rapport väntar på ditt godkännande" if len(reports) == 1
+               else f"{len(reports)} rapporter väntar på ditt godkännande")
+    body: list[Element] = [
+        text_block(heading, size="large", weight="bolder"),
+        text_block(f"Sammanställning {day.isoformat()}", subtle=True, spacing="none"),
+    ]
+    for report in reports[:DIGEST_ITEMS_MAX]:
+        committee = _abbreviation(report.committee)
+        items: list[Element] = [plain(f"{committee}:s rapport för {report.period.label}", weight="bolder")]
+        if (by := _by_line("Klar", report)) is not None:
+            items.append(by)
+        if line := counts_text(counts.get((report.committee, report.period), {})):
+            items.append(text_block(line, size="small", spacing="small"))
+        items.append(action_set([submit("Granska och godkänn", ReviewReport(report.committee, report.period))],
+                                spacing="small"))
+        body.append(container(items, separator=True, spacing="medium"))
+    if len(reports) > DIGEST_ITEMS_MAX:
+        body.append(text_block(f"… och {len(reports) - DIGEST_ITEMS_MAX} rapporter till.", subtle=True,
+                               separator=True))
+    return adaptive_card(body)
+
+
 # --- the status update dialog ------------------------------------------------------------
 
 CHOICES_MAX = 8  # assignments offered on one choice card

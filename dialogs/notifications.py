@@ -1,4 +1,4 @@
-"""What the bot tells people without being asked, and to whom (the messages and their cards).
+"""What the bot tells people without being asked, and to whom (the cards are dialogs/cards.py's).
 
 - **Reporting opens** (``plan``, NotificationKind.OPENING): every subscriber of a committee
   (storage.subscriptions: explicit subscriptions and reporters' own personal chats) gets one
@@ -28,33 +28,15 @@ reporters' default subscriptions); a principal given as a UPN is not reached.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from botbuilder.core import CardFactory, MessageFactory
 
 from dialogs import cards
-from dialogs.actions import ReviewReport, ShowStatus
-from dialogs.cards import (
-    Card,
-    Element,
-    action_set,
-    adaptive_card,
-    container,
-    period_text,
-    plain,
-    rich,
-    run,
-    safe_line,
-    safe_paragraphs,
-    shorten,
-    submit,
-    text_block,
-)
-from dialogs.language.understand import StatusQuery
+from dialogs.cards import Card
 from domain.approval import CommitteeReport, ReportState
-from domain.clock import local
 from domain.periods import Period
 from domain.rules import PERIOD_KINDS, NotificationKind
 from domain.statuses import StatusCategory
@@ -118,14 +100,13 @@ def queue_ready(*, session, report: CommitteeReport) -> int:
     """
     _expect(report, ReportState.READY, "queue_ready")
     principals = reporters.approvers(session=session, committee=report.committee)
-    conversations = sorted({c for cs in subscriptions.personal_conversations(session=session, principals=principals).values() for c in cs})
-    if not conversations:
-        return 0
-    counted = queries.committee_counts(session=session, period=report.period, committees=[report.committee])
-    name, counts = (counted[0][0].display, counted[0][1]) if counted else (report.committee, {})
-    message = _message(ready_card(report, committee_name=name, counts=counts))
-    return outbox.enqueue(session=session, period=report.period, kind=NotificationKind.READY,
-                          topic=_move_topic(session, report), items=[(c, message) for c in conversations])
+
+    def message() -> dict:
+        counted = queries.committee_counts(session=session, period=report.period, committees=[report.committee])
+        name, counts = (counted[0][0].display, counted[0][1]) if counted else (report.committee, {})
+        return _message(cards.ready_card(report, committee_name=name, counts=counts))
+
+    return _queue_move(session, report, NotificationKind.READY, principals, message)
 
 
 def queue_returned(*, session, report: CommitteeReport) -> int:
@@ -139,12 +120,20 @@ def queue_returned(*, session, report: CommitteeReport) -> int:
     _expect(report, ReportState.OPEN, "queue_returned")
     principals = [r.principal for r in reporters.list_reporters(session=session, committee=report.committee)
                   if r.role == reporters.REPORTER and r.committee != reporters.ALL_COMMITTEES]
-    conversations = sorted({c for cs in subscriptions.personal_conversations(session=session, principals=principals).values() for c in cs})
+    return _queue_move(session, report, NotificationKind.RETURNED, principals,
+                       lambda: _message(cards.returned_card(report)))
+
+
+def _queue_move(session, report: CommitteeReport, kind: NotificationKind, principals: Iterable[str],
+                message: Callable[[], dict]) -> int:
+    """``message()`` queued to the personal chats of ``principals``, under the move's topic."""
+    chats = subscriptions.personal_conversations(session=session, principals=principals)
+    conversations = sorted({c for found in chats.values() for c in found})
     if not conversations:
         return 0
-    message = _message(returned_card(report))
-    return outbox.enqueue(session=session, period=report.period, kind=NotificationKind.RETURNED,
-                          topic=_move_topic(session, report), items=[(c, message) for c in conversations])
+    made = message()
+    return outbox.enqueue(session=session, period=report.period, kind=kind, topic=_move_topic(session, report),
+                          items=[(c, made) for c in conversations])
 
 
 def _expect(report: CommitteeReport, state: ReportState, what: str) -> None:
@@ -162,9 +151,6 @@ def _move_topic(session, report: CommitteeReport) -> str:
 
 
 # --- the approvers' morning digest -----------------------------------------------------------
-
-DIGEST_ITEMS_MAX = 20  # reports listed in one digest
-
 
 def plan_digest(*, session, day: date) -> list[Planned]:
     """One message per approver's personal chat listing the reports ready to approve that
@@ -193,7 +179,7 @@ def plan_digest(*, session, day: date) -> list[Planned]:
     for conversation_id in sorted(by_conversation):
         reports = sorted(by_conversation[conversation_id].values(),  # oldest first
                          key=lambda r: (r.at.isoformat() if r.at else "", r.period, r.committee))
-        card = digest_card(day, reports, counts)
+        card = cards.digest_card(day, reports, counts)
         planned.append(Planned(conversation_id, _message(card), len(reports)))
     return planned
 
@@ -205,100 +191,3 @@ def _counts(session, periods: Iterable[Period]) -> dict[tuple[str, Period], Mapp
         for committee, counts in queries.committee_counts(session=session, period=period):
             found[(committee.abbreviation, period)] = counts
     return found
-
-
-# --- the cards ---------------------------------------------------------------------------------
-
-NAME_CHARS = 100  # a committee's or a person's name on a card
-RETURN_COMMENT_CHARS = 4_000  # a send-back's comment on the card
-
-
-def _committee(abbreviation: str) -> str:
-    return shorten(safe_line(abbreviation), 40)
-
-
-def _when(report: CommitteeReport) -> str:
-    return local(report.at).strftime("%Y-%m-%d %H:%M") if report.at else ""
-
-
-def _by_line(prefix: str, report: CommitteeReport) -> Element | None:
-    """"Markerad som klar av Anna Andersson 2022-05-20 14:02" (the name and the time if known)."""
-    who = shorten(safe_line(report.by), NAME_CHARS)
-    when = _when(report)
-    if not who and not when:
-        return None
-    runs = [run(prefix, subtle=True)]
-    if who:
-        runs.append(run(f" av {who}", subtle=True))
-    if when:
-        runs.append(run(f" {when}", subtle=True))
-    return rich(*runs, spacing="none")
-
-
-def ready_card(report: CommitteeReport, *, committee_name: str,
-               counts: Mapping[StatusCategory, int]) -> Card:
-    """To an approver: the committee's report is ready for approval, with its counts."""
-    committee = _committee(report.committee)
-    total = sum(counts.values())
-    body: list[Element] = [
-        plain(f"{committee}:s rapport för {report.period.label} är klar för godkännande", size="large",
-              weight="bolder"),
-    ]
-    if (by := _by_line("Markerad som klar", report)) is not None:
-        body.append(by)
-    body += [
-        rich(run("Nämnd: ", weight="bolder"), run(shorten(safe_line(committee_name), NAME_CHARS)), spacing="medium"),
-        text_block(f"{total} uppdrag {period_text(report.period)}", subtle=True, spacing="none"),
-    ]
-    if line := cards.counts_text(counts):
-        body.append(text_block(line, spacing="small"))
-    if counts.get(StatusCategory.NOT_REPORTED):
-        body.append(text_block(f"Observera: {counts[StatusCategory.NOT_REPORTED]} uppdrag saknar rapport.",
-                               color="warning", spacing="small"))
-    return adaptive_card(body, [submit("Granska och godkänn", ReviewReport(report.committee, report.period))])
-
-
-def returned_card(report: CommitteeReport) -> Card:
-    """To a reporter: the committee's report was sent back, with the approver's comment."""
-    committee = _committee(report.committee)
-    who = shorten(safe_line(report.by), NAME_CHARS)
-    heading = f"{committee}:s rapport för {report.period.label} skickades tillbaka"
-    body: list[Element] = [
-        plain(f"{heading} av {who}" if who else heading, size="large", weight="bolder"),
-    ]
-    if when := _when(report):
-        body.append(text_block(when, subtle=True, spacing="none"))
-    body.append(text_block("Rapporten är öppen för rapportering igen. Rätta det som behövs och markera den "
-                           "som klar på nytt.", spacing="small"))
-    body.append(text_block("Kommentar", weight="bolder", separator=True))
-    paragraphs = safe_paragraphs(shorten(report.comment or "", RETURN_COMMENT_CHARS))
-    body += [plain(p, spacing="small") for p in paragraphs] or [text_block("Ingen kommentar.", subtle=True)]
-    show = ShowStatus(StatusQuery(committees=(report.committee,), period=report.period))
-    return adaptive_card(body, [submit(f"Visa {committee}:s uppdrag", show)])
-
-
-def digest_card(day: date, reports: Sequence[CommitteeReport],
-                counts: Mapping[tuple[str, Period], Mapping[StatusCategory, int]]) -> Card:
-    """To an approver, each morning: the reports waiting for their approval, oldest first,
-    each in a container of its own with its own button (Teams shows at most six per set)."""
-    heading = ("1 rapport väntar på ditt godkännande" if len(reports) == 1
-               else f"{len(reports)} rapporter väntar på ditt godkännande")
-    body: list[Element] = [
-        text_block(heading, size="large", weight="bolder"),
-        text_block(f"Sammanställning {day.isoformat()}", subtle=True, spacing="none"),
-    ]
-    for report in reports[:DIGEST_ITEMS_MAX]:
-        committee = _committee(report.committee)
-        items: list[Element] = [plain(f"{committee}:s rapport för {report.period.label}", weight="bolder")]
-        if (by := _by_line("Klar", report)) is not None:
-            items.append(by)
-        if line := cards.counts_text(counts.get((report.committee, report.period), {})):
-            items.append(text_block(line, size="small", spacing="small"))
-        items.append(action_set([submit("Granska och godkänn", ReviewReport(report.committee, report.period))],
-                                spacing="small"))
-        body.append(container(items, separator=True, spacing="medium"))
-    if len(reports) > DIGEST_ITEMS_MAX:
-        body.append(text_block(f"… och {len(reports) - DIGEST_ITEMS_MAX} rapporter till.", subtle=True,
-                               separator=True))
-    return adaptive_card(body)
-
