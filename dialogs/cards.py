@@ -333,16 +333,15 @@ def status_list_card(
 def closing_runs(report: CommitteeReport) -> list[Element]:
     """"Rapporten för T1 2022: Godkänd av Bo Berg 2022-05-20"."""
     when = local(report.at).strftime("%Y-%m-%d") if report.at else ""
+    moved = " ".join(part for part in (shorten(safe_line(report.by), AUTHOR_CHARS) or "okänd", when) if part)
     runs = [run(f"Rapporten för {report.period.label}: ", weight="bolder"),
             run(report.state.label, weight="bolder", color=_STATE_COLORS[report.state])]
     if report.state is ReportState.APPROVED:
-        runs.append(run(f" av {shorten(safe_line(report.by), AUTHOR_CHARS) or 'okänd'} {when}".rstrip()))
+        runs.append(run(f" av {moved}"))
     elif report.state is ReportState.READY:
-        runs.append(run(f" (markerad av {shorten(safe_line(report.by), AUTHOR_CHARS) or 'okänd'} {when})"
-                        .replace(" )", ")")))
+        runs.append(run(f" (markerad av {moved})"))
     elif report.comment:  # sent back or reopened: why
-        runs.append(run(f" – skickades tillbaka av {shorten(safe_line(report.by), AUTHOR_CHARS) or 'okänd'} {when}: "
-                        f"{shorten(safe_line(report.comment), PREVIEW_CHARS)}"))
+        runs.append(run(f" – skickades tillbaka av {moved}: {shorten(safe_line(report.comment), PREVIEW_CHARS)}"))
     return runs
 
 

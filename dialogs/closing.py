@@ -172,12 +172,10 @@ def refused_text(move: Move, why: Refusal, committee: Committee, current: Commit
         }.get(move, "Inget ändrades.")
     assert current is not None
     report = f"{literal(_whose(committee))} rapport för {current.period.label}"
-    when = f" den {local(current.at).strftime('%Y-%m-%d')}" if current.at else ""
-    by = f" av {literal(current.by)}" if current.by else ""
     if current.state is ReportState.APPROVED:
-        return f"{report} är redan godkänd{by}{when}. Inget ändrades."
+        return f"{report} är redan godkänd{_by(current)}. Inget ändrades."
     if current.state is ReportState.READY:
-        return f"{report} är redan markerad som klar{by}{when} och väntar på godkännande. Inget ändrades."
+        return f"{report} är redan markerad som klar{_by(current)} och väntar på godkännande. Inget ändrades."
     return f"{report} är inte markerad som klar än, så den kan inte godkännas eller skickas tillbaka. Inget ändrades."
 
 
