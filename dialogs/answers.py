@@ -267,7 +267,7 @@ class Answers:
             return cards.suggestions_card(
                 "Rapporten gör jag för en nämnd i taget, eller för alla nämnder. Skriv till exempel "
                 "”rapport TN” eller ”rapport”.", ("rapport", *(f"rapport {c}" for c in committees)))
-        period = period or rules.default_period(queries.period_facts(session=session, today=self.today()))
+        period = period or queries.default_period(session=session, today=self.today())
         committee = committees[0] if committees else None
         report = exports.exported_report(session=session, period=period, committee=committee,
                                          municipality=self._exports.municipality)
@@ -289,7 +289,7 @@ class Answers:
                                  link=link, note=note)
 
     def _overview(self, *, session, period: Period | None, committees: tuple[str, ...]) -> str | dict:
-        period = period or rules.default_period(queries.period_facts(session=session, today=self.today()))
+        period = period or queries.default_period(session=session, today=self.today())
         rows = queries.committee_counts(session=session, period=period, committees=committees)
         if not rows:
             who = f" för {', '.join(committees)}" if committees else ""

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from dialogs import cards, notifications
 from dialogs.actions import MoveReport, ReviewReport
 from dialogs.copy import literal
-from domain import rules
 from domain.approval import CommitteeReport, Move, Refusal, ReportState, Role, locked, refusal
 from domain.clock import Clock, local, today
 from domain.committees import Committee
@@ -87,7 +86,7 @@ class Closing:
     # --- in one transaction each ------------------------------------------------------------
 
     def _period(self, session, period: Period | None) -> Period:
-        return period or rules.default_period(queries.period_facts(session=session, today=today(self._clock)))
+        return period or queries.default_period(session=session, today=today(self._clock))
 
     def _roles(self, session, actor: Actor, committee: Committee) -> set[Role]:
         if self._open:
